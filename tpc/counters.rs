@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Global event counters of the module.
+//!
+//! Pure logic, shared by the module and the host tests. Counters are relaxed
+//! atomics, safe to bump from any context (softirq included) and read by the
+//! `/dev/tpc` counters query.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+/// A counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub(crate) enum Counter {
+    /// Connections whose tpc state was initialised.
+    ConnsInitialized = 0,
+    /// Connections whose tpc state was released.
+    ConnsReleased,
+    /// Entries into `TCP_CA_Loss` (RTO expiries and equivalents).
+    LossEvents,
+    /// Successful opens of `/dev/tpc`.
+    DevOpens,
+    /// Opens refused (no `CAP_NET_ADMIN`, too many openers).
+    DevOpenDenied,
+    /// Requests accepted on `/dev/tpc`.
+    DevMsgsRx,
+    /// Replies read from `/dev/tpc`.
+    DevMsgsTx,
+    /// Requests rejected as malformed or unknown.
+    DevMsgsRejected,
+    /// Requests refused because the reply queue was full.
+    DevQueueFull,
+    /// Successful `getsockopt` calls in the private range.
+    SockoptGets,
+    /// Rejected socket option calls in the private range.
+    SockoptRejected,
+}
+
+/// Number of stored counters.
+pub(crate) const COUNTER_COUNT: usize = 11;
+
+/// Names as reported by the counters query, indexed by [`Counter`].
+pub(crate) const NAMES: [&str; COUNTER_COUNT] = [
+    "conns_initialized",
+    "conns_released",
+    "loss_events",
+    "dev_opens",
+    "dev_open_denied",
+    "dev_msgs_rx",
+    "dev_msgs_tx",
+    "dev_msgs_rejected",
+    "dev_queue_full",
+    "sockopt_gets",
+    "sockopt_rejected",
+];
+
+/// Name of the derived gauge of live connections.
+pub(crate) const CONNS_ACTIVE: &str = "conns_active";
+
+/// Initial value of every counter (copied, never used as a shared value).
+#[allow(clippy::declare_interior_mutable_const)]
+const ZERO: AtomicU64 = AtomicU64::new(0);
+
+/// The module's counters.
+pub(crate) struct Counters {
+    v: [AtomicU64; COUNTER_COUNT],
+}
+
+impl Counters {
+    /// All counters at zero.
+    pub(crate) const fn new() -> Self {
+        Self {
+            v: [ZERO; COUNTER_COUNT],
+        }
+    }
+
+    /// Adds one.
+    pub(crate) fn inc(&self, c: Counter) {
+        self.v[c as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Current value.
+    pub(crate) fn get(&self, c: Counter) -> u64 {
+        self.v[c as usize].load(Ordering::Relaxed)
+    }
+
+    /// Connections initialised and not yet released.
+    pub(crate) fn conns_active(&self) -> u64 {
+        // Read the releases first so that a concurrent init/release pair can
+        // only make the gauge momentarily high, never wrap below zero.
+        let released = self.get(Counter::ConnsReleased);
+        self.get(Counter::ConnsInitialized).saturating_sub(released)
+    }
+
+    /// All counters as `(name, value)`, the derived gauge first.
+    pub(crate) fn snapshot(&self) -> [(&'static str, u64); COUNTER_COUNT + 1] {
+        let mut out = [(CONNS_ACTIVE, self.conns_active()); COUNTER_COUNT + 1];
+        for (i, slot) in out.iter_mut().skip(1).enumerate() {
+            *slot = (NAMES[i], self.v[i].load(Ordering::Relaxed));
+        }
+        out
+    }
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Tunables of the module (`net.tpc.*` sysctls): names, defaults, ranges and
+//! their atomic storage.
+//!
+//! Pure logic, shared by the module and the host tests. The module's sysctl
+//! table points at the atomics in [`Knobs`] (range-checked by the kernel's
+//! `proc_dointvec_minmax`); policy code reads them with [`Knobs::get`] from
+//! any context, softirq included.
+
+use core::ffi::CStr;
+use core::sync::atomic::{AtomicI32, Ordering};
+
+/// A tunable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub(crate) enum Knob {
+    /// NRTOChanger's N: successive RTOs without progress before a move.
+    Rtos = 0,
+    /// M: duplicate data segments received without progress before a move.
+    Dups = 1,
+    /// TimeoutChanger's T: milliseconds without progress before a move.
+    TimeoutMs = 2,
+}
+
+/// Number of tunables.
+pub(crate) const KNOB_COUNT: usize = 3;
+
+/// All tunables in table order.
+pub(crate) const ALL: [Knob; KNOB_COUNT] = [
+    Knob::Rtos,
+    Knob::Dups,
+    Knob::TimeoutMs,
+];
+
+/// Static description of a tunable.
+#[derive(Debug)]
+pub(crate) struct KnobDef {
+    /// Sysctl file name under `net/tpc/`.
+    pub(crate) name: &'static CStr,
+    /// Value at module load.
+    pub(crate) default: i32,
+    /// Smallest accepted value.
+    pub(crate) min: i32,
+    /// Largest accepted value.
+    pub(crate) max: i32,
+}
+
+/// Descriptions, indexed by [`Knob`]. Defaults are the paper's settings
+/// (N = 3, M = 2, T = 700 ms).
+pub(crate) static DEFS: [KnobDef; KNOB_COUNT] = [
+    KnobDef {
+        name: c"failover_rtos",
+        default: 3,
+        min: 1,
+        max: 64,
+    },
+    KnobDef {
+        name: c"failover_dups",
+        default: 2,
+        min: 1,
+        max: 64,
+    },
+    KnobDef {
+        name: c"failover_timeout_ms",
+        default: 700,
+        min: 1,
+        max: 120_000,
+    },
+];
+
+impl Knob {
+    /// The tunable's description.
+    pub(crate) fn def(self) -> &'static KnobDef {
+        &DEFS[self as usize]
+    }
+}
+
+/// Value outside the tunable's range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OutOfRange;
+
+/// Current values of all tunables.
+pub(crate) struct Knobs {
+    values: [AtomicI32; KNOB_COUNT],
+}
+
+impl Knobs {
+    /// All tunables at their defaults.
+    pub(crate) const fn new() -> Self {
+        Self {
+            values: [
+                AtomicI32::new(DEFS[0].default),
+                AtomicI32::new(DEFS[1].default),
+                AtomicI32::new(DEFS[2].default),
+            ],
+        }
+    }
+
+    /// Current value.
+    pub(crate) fn get(&self, k: Knob) -> i32 {
+        self.values[k as usize].load(Ordering::Relaxed)
+    }
+
+    /// Sets a value after checking its range.
+    #[allow(dead_code)] // The module sets values through sysctl only.
+    pub(crate) fn set(&self, k: Knob, v: i32) -> Result<(), OutOfRange> {
+        let d = k.def();
+        if v < d.min || v > d.max {
+            return Err(OutOfRange);
+        }
+        self.values[k as usize].store(v, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The storage of a tunable, for the sysctl table.
+    pub(crate) fn cell(&self, k: Knob) -> &AtomicI32 {
+        &self.values[k as usize]
+    }
+}
