@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Top-level entry points. `make` builds the test kernel (cached outside the
+# repository) and tcp_pathchanger.ko; `make check` runs every test; `make
+# demo` boots a guest and shows the module at work. `make help` lists all.
+#
+# Kbuild reads ./Kbuild, not this file, when it builds the module.
+
+SHELL := /bin/bash
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+export TPC_TOP := $(TOP)
+
+# Extra flags: warnings are errors for our own code.
+MODFLAGS := CONFIG_TCP_PATHCHANGER=m KCFLAGS=-Werror KRUSTFLAGS=-Dwarnings
+
+.PHONY: all setup kernel module tools host-test clippy fmt-check fmt \
+	check demo vm-test clean distclean help
+
+all: module tools
+
+help:
+	@echo "make            set up, build the kernel (cached) and tcp_pathchanger.ko, and tools"
+	@echo "make check      host tests + lint + build + kselftests in a QEMU guest"
+	@echo "make demo       boot a guest, load the module, show a transfer using tpc"
+	@echo "make setup      install packages, Rust pieces, virtme-ng, kernel source"
+	@echo "make kernel     build the test kernel into the cache"
+	@echo "make module     build tcp_pathchanger.ko against the cached kernel"
+	@echo "make tools      build tpcctl (cargo, release)"
+	@echo "make host-test  cargo test of the pure-logic files and tpcctl"
+	@echo "make clippy     build the module with CLIPPY=1 (warnings are errors)"
+	@echo "make fmt-check  rustfmt --check of module and tools"
+	@echo "make vm-test    run the kselftests in a guest (needs module, tools)"
+	@echo "make clean      remove build products from the tree"
+
+setup:
+	@scripts/setup.sh
+
+kernel: setup
+	@scripts/build-kernel.sh >/dev/null
+
+module: kernel
+	@scripts/kmake.sh $(MODFLAGS) modules
+
+clippy: kernel
+	@scripts/kmake.sh $(MODFLAGS) CLIPPY=1 clean modules
+	@scripts/kmake.sh clean >/dev/null
+
+tools: setup
+	@cd tools && cargo build --release --quiet
+
+host-test: setup
+	@cd tools && cargo test --quiet
+
+fmt-check: setup
+	@scripts/fmt.sh --check
+
+fmt: setup
+	@scripts/fmt.sh
+
+vm-test:
+	@scripts/vm-run.sh
+
+check:
+	@scripts/check.sh
+
+demo:
+	@scripts/demo.sh
+
+clean:
+	@if [ -d "$$(scripts/build-kernel.sh --print-kdir 2>/dev/null)" ]; then \
+		scripts/kmake.sh clean; fi
+	@rm -f tools/testing/selftests/tcp_pathchanger/tpc_sockopt
+	@cd tools && cargo clean --quiet 2>/dev/null || true
+
+distclean: clean
+	@. scripts/env.sh && echo "cache: $$TPC_CACHE (remove by hand)"

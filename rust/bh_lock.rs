@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A spinlock that disables bottom halves while held.
+//!
+//! 6.12's `kernel::sync::SpinLock` is a plain `spin_lock`: data it protects
+//! must never be touched from softirq, or a softirq interrupting the holder
+//! on the same CPU deadlocks. [`BhSpinLock`] uses `spin_lock_bh` (through
+//! the C shim), so the same data may be used from process context and from
+//! TCP callbacks running in softirq. It must not be taken from hard-IRQ
+//! context.
+
+use super::ffi;
+use core::cell::UnsafeCell;
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
+use core::ptr::NonNull;
+use kernel::prelude::*;
+
+/// A BH-safe spinlock protecting a `T`.
+///
+/// # Invariants
+///
+/// `lock` points to an initialised `struct tpc_bh_lock` allocated by the
+/// shim and owned by this object.
+pub(crate) struct BhSpinLock<T> {
+    lock: NonNull<ffi::BhLock>,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: The lock can be moved and dropped on any thread; `T` moves with it.
+unsafe impl<T: Send> Send for BhSpinLock<T> {}
+// SAFETY: Shared access only hands out `T` under the lock, so it is enough
+// that `T` can be sent between threads (the same bound as `SpinLock<T>`).
+unsafe impl<T: Send> Sync for BhSpinLock<T> {}
+
+impl<T> BhSpinLock<T> {
+    /// Creates a lock around `data`. Allocates with `GFP_KERNEL`: process
+    /// context only.
+    pub(crate) fn new(data: T) -> Result<Self> {
+        // SAFETY: No preconditions; called in process context.
+        let lock = unsafe { ffi::tpc_shim_bh_lock_alloc() };
+        // INVARIANT: The shim returned an initialised lock or NULL.
+        Ok(Self {
+            lock: NonNull::new(lock).ok_or(ENOMEM)?,
+            data: UnsafeCell::new(data),
+        })
+    }
+
+    /// Acquires the lock, disabling bottom halves until the guard drops.
+    pub(crate) fn lock(&self) -> BhGuard<'_, T> {
+        // SAFETY: By the type invariant `lock` is a valid, initialised lock.
+        unsafe { ffi::tpc_shim_bh_lock(self.lock.as_ptr()) };
+        // INVARIANT: The lock was just acquired.
+        BhGuard {
+            lock: self,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl<T> Drop for BhSpinLock<T> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we own the lock; `&mut self` proves
+        // that nobody holds it.
+        unsafe { ffi::tpc_shim_bh_lock_free(self.lock.as_ptr()) };
+    }
+}
+
+/// Proof that a [`BhSpinLock`] is held; unlocks on drop.
+///
+/// # Invariants
+///
+/// The lock of `lock` is held by the current CPU for the guard's lifetime.
+pub(crate) struct BhGuard<'a, T> {
+    lock: &'a BhSpinLock<T>,
+    // Spinlocks must be released on the CPU that took them.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<T> Deref for BhGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: By the type invariant the lock is held, so no other
+        // reference to the data exists.
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T> DerefMut for BhGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: By the type invariant the lock is held, and `&mut self`
+        // makes this the only reference.
+        unsafe { &mut *self.lock.data.get() }
+    }
+}
+
+impl<T> Drop for BhGuard<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant this CPU holds the lock.
+        unsafe { ffi::tpc_shim_bh_unlock(self.lock.lock.as_ptr()) };
+    }
+}

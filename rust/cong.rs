@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! TCP congestion control algorithms in safe Rust.
+//!
+//! C header: [`include/net/tcp.h`](srctree/include/net/tcp.h)
+//!
+//! An [`Algorithm`] is a `#[vtable]` trait mirroring `struct
+//! tcp_congestion_ops`; [`Registration`] registers it with the kernel and
+//! unregisters it on drop. Every callback receives a [`Sock`], a view of the
+//! socket valid for the callback's duration, through which the algorithm
+//! reads the TCP state and reaches its per-socket [`Algorithm::Data`].
+//!
+//! # Per-socket data
+//!
+//! `Data` lives in `icsk_ca_priv` (104 bytes, 8-byte aligned; checked at
+//! build time), behind a marker word. The kernel zeroes that area when it
+//! assigns an algorithm, and the `init` trampoline writes `Data::default()`
+//! and sets the marker. Some callbacks run *before* `init`: `set_state` on a
+//! freshly cloned passive child, `ssthresh` and `set_state` when a SYN times
+//! out, `release` on listeners and failed connects. There the marker is
+//! clear and [`Sock::data`] returns `None`. The `release` trampoline drops
+//! `Data` and clears the marker after the algorithm's own `release`.
+//!
+//! # Module lifetime
+//!
+//! The shim sets the ops' owner to this module, so every socket using the
+//! algorithm (and a namespace default naming it) holds a module reference:
+//! `rmmod` fails with `EBUSY` while any exists, instead of pulling the
+//! callbacks from under live connections.
+
+use super::ffi;
+use core::marker::PhantomData;
+use core::mem::{align_of, size_of, MaybeUninit};
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::bindings::sock;
+use kernel::error::{from_err_ptr, VTABLE_DEFAULT_ERROR};
+use kernel::prelude::*;
+
+/// `icsk_ca_state` values (`enum tcp_ca_state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum CaState {
+    /// Nothing bad has been observed.
+    Open = 0,
+    /// Duplicate ACKs or SACKs seen.
+    Disorder = 1,
+    /// Window reduced after ECN or local congestion.
+    Cwr = 2,
+    /// Fast retransmit.
+    Recovery = 3,
+    /// Retransmission timeout.
+    Loss = 4,
+}
+
+impl TryFrom<u8> for CaState {
+    type Error = u8;
+
+    fn try_from(v: u8) -> core::result::Result<Self, u8> {
+        Ok(match v {
+            0 => Self::Open,
+            1 => Self::Disorder,
+            2 => Self::Cwr,
+            3 => Self::Recovery,
+            4 => Self::Loss,
+            _ => return Err(v),
+        })
+    }
+}
+
+/// A congestion control algorithm.
+///
+/// `ssthresh`, `cong_avoid` and `undo_cwnd` are required by the kernel; the
+/// others are installed only when implemented (except that the `init` and
+/// `release` trampolines always run, to manage [`Algorithm::Data`]).
+/// Callbacks run with the socket lock held, often in softirq: they must not
+/// sleep and may only allocate with `GFP_ATOMIC`.
+#[vtable]
+pub(crate) trait Algorithm: Sized + 'static {
+    /// Name shown in `tcp_available_congestion_control` (at most 15 bytes).
+    const NAME: &'static CStr;
+
+    /// `TCP_CONG_*` flags.
+    const FLAGS: u32 = 0;
+
+    /// Per-socket state kept in `icsk_ca_priv`.
+    type Data: Default + Send;
+
+    /// The algorithm takes charge of a connection (`Data` is fresh).
+    fn init(_sk: &mut Sock<'_, Self>) {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The connection is done with the algorithm (`Data` is dropped next).
+    fn release(_sk: &mut Sock<'_, Self>) {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Slow-start threshold after a loss.
+    fn ssthresh(sk: &mut Sock<'_, Self>) -> u32;
+
+    /// Window growth on an ACK.
+    fn cong_avoid(sk: &mut Sock<'_, Self>, ack: u32, acked: u32);
+
+    /// Window to restore after a spurious loss.
+    fn undo_cwnd(sk: &mut Sock<'_, Self>) -> u32;
+
+    /// The congestion state is about to change to `state`.
+    fn set_state(_sk: &mut Sock<'_, Self>, _state: CaState) {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// Marker stored in front of `Data` once it is initialised ("tpc_data").
+const MAGIC: u64 = 0x7470_635f_6461_7461;
+
+/// Layout of `icsk_ca_priv` for an algorithm whose data is `D`.
+#[repr(C)]
+struct Slot<D> {
+    magic: u64,
+    data: MaybeUninit<D>,
+}
+
+/// A TCP socket seen from a callback of algorithm `T`.
+///
+/// # Invariants
+///
+/// For `'a`: `sk` is a full TCP socket whose lock is held by the caller,
+/// whose `icsk_ca_ops` were registered by [`Registration<T>`], and no other
+/// reference to its `icsk_ca_priv` exists. When the slot's marker equals
+/// [`MAGIC`], the slot holds a valid `T::Data`.
+pub(crate) struct Sock<'a, T: Algorithm> {
+    sk: NonNull<sock>,
+    _sock: PhantomData<&'a mut sock>,
+    _alg: PhantomData<fn() -> T>,
+}
+
+impl<'a, T: Algorithm> Sock<'a, T> {
+    /// Creates the view.
+    ///
+    /// # Safety
+    ///
+    /// - `sk` is a full TCP socket using the ops registered by
+    ///   [`Registration<T>`];
+    /// - the socket lock is held for `'a`, and nothing else accesses its
+    ///   `icsk_ca_priv` meanwhile (true for congestion-control callbacks,
+    ///   which the socket lock serialises, and under `lock_sock()`);
+    /// - the area's marker is either clear or guards a valid `T::Data`.
+    unsafe fn from_raw(sk: *mut sock) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        Self {
+            // SAFETY: Callers pass the non-NULL socket of a callback.
+            sk: unsafe { NonNull::new_unchecked(sk) },
+            _sock: PhantomData,
+            _alg: PhantomData,
+        }
+    }
+
+    fn slot(&mut self) -> &mut Slot<T::Data> {
+        let () = Registration::<T>::LAYOUT_OK;
+        // SAFETY: By the type invariant `sk` is a full TCP socket, so the
+        // shim returns its `icsk_ca_priv`: `CA_PRIV_SIZE` bytes, 8-byte
+        // aligned, large enough for `Slot` (checked by `LAYOUT_OK`); any
+        // bit pattern is a valid `Slot` (`data` is `MaybeUninit`), and the
+        // invariant makes this the only reference.
+        unsafe { &mut *ffi::tpc_shim_ca_priv(self.sk.as_ptr()).cast::<Slot<T::Data>>() }
+    }
+
+    /// The algorithm's per-socket data, or `None` before `init` (see the
+    /// module documentation).
+    pub(crate) fn data(&mut self) -> Option<&mut T::Data> {
+        let slot = self.slot();
+        if slot.magic == MAGIC {
+            // SAFETY: By the type invariant the marker guards a valid value.
+            Some(unsafe { slot.data.assume_init_mut() })
+        } else {
+            None
+        }
+    }
+
+    fn init_data(&mut self) {
+        self.drop_data();
+        let slot = self.slot();
+        slot.data.write(T::Data::default());
+        // INVARIANT: The data was written just before the marker.
+        slot.magic = MAGIC;
+    }
+
+    fn drop_data(&mut self) {
+        let slot = self.slot();
+        if slot.magic == MAGIC {
+            // INVARIANT: The marker is cleared before the value is dropped.
+            slot.magic = 0;
+            // SAFETY: The marker guarded a valid value, now no longer
+            // reachable through the marker.
+            unsafe { slot.data.assume_init_drop() };
+        }
+    }
+
+    /// Congestion window, in packets.
+    pub(crate) fn snd_cwnd(&self) -> u32 {
+        // SAFETY: By the type invariant `sk` is a locked full TCP socket.
+        unsafe { ffi::tpc_shim_tcp_snd_cwnd(self.sk.as_ptr()) }
+    }
+
+    /// Slow-start threshold, in packets.
+    pub(crate) fn snd_ssthresh(&self) -> u32 {
+        // SAFETY: As in `snd_cwnd`.
+        unsafe { ffi::tpc_shim_tcp_snd_ssthresh(self.sk.as_ptr()) }
+    }
+
+    /// Smoothed RTT in microseconds (0 before the first sample).
+    pub(crate) fn srtt_us(&self) -> u32 {
+        // SAFETY: As in `snd_cwnd`.
+        unsafe { ffi::tpc_shim_tcp_srtt_us(self.sk.as_ptr()) }
+    }
+
+    /// Raw congestion-avoidance state (`TCP_CA_*`).
+    pub(crate) fn ca_state(&self) -> u8 {
+        // SAFETY: As in `snd_cwnd`.
+        unsafe { ffi::tpc_shim_ca_state(self.sk.as_ptr()) }
+    }
+
+    /// Reno's window growth (`tcp_reno_cong_avoid`).
+    pub(crate) fn reno_cong_avoid(&mut self, ack: u32, acked: u32) {
+        // SAFETY: `sk` is a locked full TCP socket (type invariant), the
+        // context of a `cong_avoid` callback; Reno's helpers never touch
+        // `icsk_ca_priv`, so the exclusive view of it is not disturbed.
+        unsafe { ffi::tcp_reno_cong_avoid(self.sk.as_ptr(), ack, acked) }
+    }
+
+    /// Reno's slow-start threshold (`tcp_reno_ssthresh`).
+    pub(crate) fn reno_ssthresh(&mut self) -> u32 {
+        // SAFETY: As in `reno_cong_avoid`.
+        unsafe { ffi::tcp_reno_ssthresh(self.sk.as_ptr()) }
+    }
+
+    /// Reno's undo (`tcp_reno_undo_cwnd`).
+    pub(crate) fn reno_undo_cwnd(&mut self) -> u32 {
+        // SAFETY: As in `reno_cong_avoid`.
+        unsafe { ffi::tcp_reno_undo_cwnd(self.sk.as_ptr()) }
+    }
+}
+
+/// Where a [`Registration<T>`] publishes its ops, so that code outside the
+/// callbacks (socket options) can recognise sockets that use `T`.
+pub(crate) struct OpsSlot<T> {
+    ops: AtomicPtr<ffi::TcpCongestionOps>,
+    _p: PhantomData<fn() -> T>,
+}
+
+impl<T: Algorithm> OpsSlot<T> {
+    /// An empty slot, for a `static`.
+    pub(crate) const fn new() -> Self {
+        Self {
+            ops: AtomicPtr::new(core::ptr::null_mut()),
+            _p: PhantomData,
+        }
+    }
+}
+
+/// A registered congestion control algorithm; unregistered on drop.
+///
+/// # Invariants
+///
+/// `ops` was returned by `tpc_shim_ca_register` for `T`'s trampolines and
+/// is registered; `slot` holds `ops` until drop.
+pub(crate) struct Registration<T: Algorithm> {
+    ops: NonNull<ffi::TcpCongestionOps>,
+    slot: &'static OpsSlot<T>,
+}
+
+// SAFETY: The registration is only a handle; unregistering works from any
+// thread in process context.
+unsafe impl<T: Algorithm> Send for Registration<T> {}
+// SAFETY: `&Registration` offers no operation.
+unsafe impl<T: Algorithm> Sync for Registration<T> {}
+
+impl<T: Algorithm> Registration<T> {
+    /// Fails the build if `T::Data` does not fit `icsk_ca_priv`.
+    const LAYOUT_OK: () = assert!(
+        size_of::<Slot<T::Data>>() <= ffi::CA_PRIV_SIZE && align_of::<Slot<T::Data>>() <= 8,
+        "Algorithm::Data does not fit in icsk_ca_priv"
+    );
+
+    /// Registers `T` and publishes it in `slot`.
+    pub(crate) fn register(slot: &'static OpsSlot<T>) -> Result<Self> {
+        let () = Self::LAYOUT_OK;
+        // SAFETY: No preconditions.
+        if unsafe { ffi::tpc_shim_ca_priv_size() } != ffi::CA_PRIV_SIZE {
+            pr_err!("icsk_ca_priv size differs from the one this module was written for\n");
+            return Err(EINVAL);
+        }
+        let desc = ffi::CaDesc {
+            name: T::NAME.as_char_ptr(),
+            flags: T::FLAGS,
+            init: Some(init_cb::<T>),
+            release: Some(release_cb::<T>),
+            ssthresh: Some(ssthresh_cb::<T>),
+            cong_avoid: Some(cong_avoid_cb::<T>),
+            set_state: if T::HAS_SET_STATE {
+                Some(set_state_cb::<T>)
+            } else {
+                None
+            },
+            undo_cwnd: Some(undo_cwnd_cb::<T>),
+        };
+        // SAFETY: `desc` is valid for the call; the shim copies the name
+        // and function pointers, which point to functions of this module
+        // that outlive the registration (the ops keep a module reference
+        // for every user).
+        let ops = from_err_ptr(unsafe { ffi::tpc_shim_ca_register(&desc) })?;
+        let ops = NonNull::new(ops).ok_or(ENOMEM)?;
+        slot.ops.store(ops.as_ptr(), Ordering::Release);
+        // INVARIANT: Registered and published just above.
+        Ok(Self { ops, slot })
+    }
+}
+
+impl<T: Algorithm> Drop for Registration<T> {
+    fn drop(&mut self) {
+        self.slot.ops.store(core::ptr::null_mut(), Ordering::Release);
+        // SAFETY: By the type invariant `ops` is registered and owned by us.
+        unsafe { ffi::tpc_shim_ca_unregister(self.ops.as_ptr()) };
+    }
+}
+
+/// A socket locked by its owner (`lock_sock()`), in process context.
+///
+/// # Invariants
+///
+/// `sk` is a valid socket whose owner lock is held for `'a`.
+pub(crate) struct LockedSock<'a> {
+    sk: NonNull<sock>,
+    _p: PhantomData<&'a mut sock>,
+}
+
+impl LockedSock<'_> {
+    /// Creates the view.
+    ///
+    /// # Safety
+    ///
+    /// `sk` is a valid socket and the caller holds `lock_sock(sk)` for the
+    /// lifetime of the returned object.
+    pub(crate) unsafe fn from_raw(sk: *mut sock) -> Option<Self> {
+        // INVARIANT: Guaranteed by the caller.
+        Some(Self {
+            sk: NonNull::new(sk)?,
+            _p: PhantomData,
+        })
+    }
+
+    /// Whether this is a full TCP socket (IPv4 or IPv6).
+    pub(crate) fn is_tcp(&self) -> bool {
+        // SAFETY: By the type invariant `sk` is a valid, locked socket.
+        unsafe { ffi::tpc_shim_sk_is_tcp(self.sk.as_ptr()) }
+    }
+
+    /// The socket as seen by algorithm `T`, if it is a TCP socket using `T`.
+    pub(crate) fn congestion<T: Algorithm>(&mut self, slot: &OpsSlot<T>) -> Option<Sock<'_, T>> {
+        if !self.is_tcp() {
+            return None;
+        }
+        let ours = slot.ops.load(Ordering::Acquire);
+        // SAFETY: `sk` is a locked full TCP socket.
+        let theirs = unsafe { ffi::tpc_shim_ca_ops(self.sk.as_ptr()) };
+        if ours.is_null() || !core::ptr::eq(ours.cast_const(), theirs) {
+            return None;
+        }
+        // SAFETY: The socket is a full TCP socket using `T`'s registered
+        // ops; `lock_sock()` is held (type invariant) and `&mut self` is
+        // borrowed for the view's lifetime, and the owner lock excludes the
+        // congestion callbacks, so nothing else touches `icsk_ca_priv`; the
+        // marker is managed only by `T`'s trampolines.
+        Some(unsafe { Sock::from_raw(self.sk.as_ptr()) })
+    }
+}
+
+/// # Safety
+///
+/// Only called by the kernel as the `init` callback of `T`'s ops: `sk` is a
+/// full TCP socket using them, with its lock held.
+unsafe extern "C" fn init_cb<T: Algorithm>(sk: *mut sock) {
+    // SAFETY: The kernel calls this with a locked full TCP socket using our
+    // ops; callbacks of one socket are serialised by its lock; the marker
+    // was zeroed by the kernel or set by `init_data`.
+    let mut s = unsafe { Sock::<T>::from_raw(sk) };
+    s.init_data();
+    if T::HAS_INIT {
+        T::init(&mut s);
+    }
+}
+
+/// # Safety
+///
+/// Only called by the kernel as the `release` callback of `T`'s ops (see
+/// [`init_cb`]).
+unsafe extern "C" fn release_cb<T: Algorithm>(sk: *mut sock) {
+    // SAFETY: As in `init_cb`.
+    let mut s = unsafe { Sock::<T>::from_raw(sk) };
+    if T::HAS_RELEASE {
+        T::release(&mut s);
+    }
+    s.drop_data();
+}
+
+/// # Safety
+///
+/// Only called by the kernel as the `ssthresh` callback of `T`'s ops (see
+/// [`init_cb`]).
+unsafe extern "C" fn ssthresh_cb<T: Algorithm>(sk: *mut sock) -> u32 {
+    // SAFETY: As in `init_cb`.
+    T::ssthresh(&mut unsafe { Sock::<T>::from_raw(sk) })
+}
+
+/// # Safety
+///
+/// Only called by the kernel as the `cong_avoid` callback of `T`'s ops (see
+/// [`init_cb`]).
+unsafe extern "C" fn cong_avoid_cb<T: Algorithm>(sk: *mut sock, ack: u32, acked: u32) {
+    // SAFETY: As in `init_cb`.
+    T::cong_avoid(&mut unsafe { Sock::<T>::from_raw(sk) }, ack, acked)
+}
+
+/// # Safety
+///
+/// Only called by the kernel as the `undo_cwnd` callback of `T`'s ops (see
+/// [`init_cb`]).
+unsafe extern "C" fn undo_cwnd_cb<T: Algorithm>(sk: *mut sock) -> u32 {
+    // SAFETY: As in `init_cb`.
+    T::undo_cwnd(&mut unsafe { Sock::<T>::from_raw(sk) })
+}
+
+/// # Safety
+///
+/// Only called by the kernel as the `set_state` callback of `T`'s ops (see
+/// [`init_cb`]).
+unsafe extern "C" fn set_state_cb<T: Algorithm>(sk: *mut sock, state: u8) {
+    let Ok(state) = CaState::try_from(state) else {
+        if super::ratelimit() {
+            pr_warn!("unknown TCP congestion state {}, callback skipped\n", state);
+        }
+        return;
+    };
+    // SAFETY: As in `init_cb`.
+    T::set_state(&mut unsafe { Sock::<T>::from_raw(sk) }, state)
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Hand-written declarations of the C shim (`rust/tpc_shim.h`) and of the few
+//! exported kernel functions the 6.12 bindings lack.
+//!
+//! Every item here mirrors a C declaration one to one; the layouts of the
+//! `#[repr(C)]` structs follow `tpc_shim.h`. Nothing outside `rust/` uses this
+//! module.
+
+use kernel::bindings::sock;
+use kernel::ffi::{c_char, c_int, c_uint, c_void};
+
+/// Opaque `struct tcp_congestion_ops` (allocated and owned by the shim).
+#[repr(C)]
+pub(crate) struct TcpCongestionOps {
+    _opaque: [u8; 0],
+}
+
+/// Opaque `struct tpc_bh_lock`.
+#[repr(C)]
+pub(crate) struct BhLock {
+    _opaque: [u8; 0],
+}
+
+/// Opaque `struct tpc_chr_file`.
+#[repr(C)]
+pub(crate) struct ChrFile {
+    _opaque: [u8; 0],
+}
+
+/// Opaque `struct tpc_chr_dev`.
+#[repr(C)]
+pub(crate) struct ChrDev {
+    _opaque: [u8; 0],
+}
+
+/// Opaque `struct tpc_sysctl`.
+#[repr(C)]
+pub(crate) struct Sysctl {
+    _opaque: [u8; 0],
+}
+
+/// `TPC_CA_PRIV_SIZE`.
+pub(crate) const CA_PRIV_SIZE: usize = 104;
+/// `TPC_CHR_READABLE`.
+pub(crate) const CHR_READABLE: u32 = 0x1;
+/// `TPC_CHR_WRITABLE`.
+pub(crate) const CHR_WRITABLE: u32 = 0x2;
+/// `TPC_SOCKOPT_BUF`.
+pub(crate) const SOCKOPT_BUF: usize = 256;
+
+/// `struct tpc_ca_desc`.
+#[repr(C)]
+pub(crate) struct CaDesc {
+    pub(crate) name: *const c_char,
+    pub(crate) flags: u32,
+    pub(crate) init: Option<unsafe extern "C" fn(*mut sock)>,
+    pub(crate) release: Option<unsafe extern "C" fn(*mut sock)>,
+    pub(crate) ssthresh: Option<unsafe extern "C" fn(*mut sock) -> u32>,
+    pub(crate) cong_avoid: Option<unsafe extern "C" fn(*mut sock, u32, u32)>,
+    pub(crate) set_state: Option<unsafe extern "C" fn(*mut sock, u8)>,
+    pub(crate) undo_cwnd: Option<unsafe extern "C" fn(*mut sock) -> u32>,
+}
+
+/// `struct tpc_chr_ops`.
+#[repr(C)]
+pub(crate) struct ChrOps {
+    pub(crate) open: Option<unsafe extern "C" fn(*mut ChrFile, *mut *mut c_void) -> c_int>,
+    pub(crate) release: Option<unsafe extern "C" fn(*mut c_void)>,
+    pub(crate) read: Option<unsafe extern "C" fn(*mut c_void, *mut c_char, usize) -> isize>,
+    pub(crate) write: Option<unsafe extern "C" fn(*mut c_void, *const c_char, usize) -> isize>,
+    pub(crate) poll: Option<unsafe extern "C" fn(*mut c_void) -> u32>,
+}
+
+/// `struct tpc_sysctl_knob`.
+#[repr(C)]
+pub(crate) struct SysctlKnob {
+    pub(crate) name: *const c_char,
+    pub(crate) data: *mut c_int,
+    pub(crate) min: *const c_int,
+    pub(crate) max: *const c_int,
+}
+
+/// `struct tpc_sockopt_ops`.
+#[repr(C)]
+pub(crate) struct SockoptOps {
+    pub(crate) base: c_int,
+    pub(crate) count: c_int,
+    pub(crate) get: Option<unsafe extern "C" fn(*mut sock, c_int, *mut c_void, *mut c_int) -> c_int>,
+    pub(crate) set: Option<unsafe extern "C" fn(*mut sock, c_int, *const c_void, c_uint) -> c_int>,
+}
+
+extern "C" {
+    pub(crate) fn tpc_shim_ca_register(d: *const CaDesc) -> *mut TcpCongestionOps;
+    pub(crate) fn tpc_shim_ca_unregister(ops: *mut TcpCongestionOps);
+    pub(crate) fn tpc_shim_ca_priv_size() -> usize;
+    pub(crate) fn tpc_shim_ca_priv(sk: *mut sock) -> *mut c_void;
+    pub(crate) fn tpc_shim_ca_ops(sk: *const sock) -> *const TcpCongestionOps;
+    pub(crate) fn tpc_shim_ca_state(sk: *const sock) -> u8;
+    pub(crate) fn tpc_shim_tcp_snd_cwnd(sk: *const sock) -> u32;
+    pub(crate) fn tpc_shim_tcp_snd_ssthresh(sk: *const sock) -> u32;
+    pub(crate) fn tpc_shim_tcp_srtt_us(sk: *const sock) -> u32;
+    pub(crate) fn tpc_shim_sk_is_tcp(sk: *const sock) -> bool;
+
+    pub(crate) fn tpc_shim_bh_lock_alloc() -> *mut BhLock;
+    pub(crate) fn tpc_shim_bh_lock_free(l: *mut BhLock);
+    pub(crate) fn tpc_shim_bh_lock(l: *mut BhLock);
+    pub(crate) fn tpc_shim_bh_unlock(l: *mut BhLock);
+
+    pub(crate) fn tpc_shim_chr_register(
+        name: *const c_char,
+        mode: kernel::bindings::umode_t,
+        ops: *const ChrOps,
+    ) -> *mut ChrDev;
+    pub(crate) fn tpc_shim_chr_unregister(dev: *mut ChrDev);
+    pub(crate) fn tpc_shim_chr_wake(f: *mut ChrFile);
+    pub(crate) fn tpc_shim_capable_net_admin() -> bool;
+
+    pub(crate) fn tpc_shim_sysctl_register(
+        path: *const c_char,
+        k: *const SysctlKnob,
+        n: c_uint,
+    ) -> *mut Sysctl;
+    pub(crate) fn tpc_shim_sysctl_unregister(s: *mut Sysctl);
+
+    pub(crate) fn tpc_shim_sockopt_register(ops: *const SockoptOps) -> c_int;
+    pub(crate) fn tpc_shim_sockopt_unregister();
+
+    // Exported by net/ipv4/tcp_cong.c (EXPORT_SYMBOL_GPL); absent from the
+    // 6.12 bindings.
+    pub(crate) fn tcp_reno_cong_avoid(sk: *mut sock, ack: u32, acked: u32);
+    pub(crate) fn tcp_reno_ssthresh(sk: *mut sock) -> u32;
+    pub(crate) fn tcp_reno_undo_cwnd(sk: *mut sock) -> u32;
+}

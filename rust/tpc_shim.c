@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C shim of tcp_pathchanger: the struct layouts and static inline helpers
+ * that Linux 6.12's Rust bindings do not provide. It holds no policy; every
+ * decision is taken by the Rust code that calls it (see rust/mod.rs). The
+ * contract of each function is in tpc_shim.h.
+ */
+
+#include <linux/build_bug.h>
+#include <linux/capability.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/netfilter.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/sockptr.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/sysctl.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <net/inet_connection_sock.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "tpc_shim.h"
+#include "../include/uapi/linux/tcp_pathchanger.h"
+
+static_assert(TPC_CA_PRIV_SIZE ==
+	      sizeof(((struct inet_connection_sock *)0)->icsk_ca_priv));
+static_assert(sizeof(struct tpc_conn_info) <= TPC_SOCKOPT_BUF);
+
+/* ---- Congestion control -------------------------------------------- */
+
+struct tcp_congestion_ops *tpc_shim_ca_register(const struct tpc_ca_desc *d)
+{
+	struct tcp_congestion_ops *ops;
+	int err;
+
+	if (!d->name || strlen(d->name) >= TCP_CA_NAME_MAX)
+		return ERR_PTR(-EINVAL);
+	/*
+	 * The kernel links the ops into its list and writes their key, so
+	 * they must live in writable memory.
+	 */
+	ops = kzalloc(sizeof(*ops), GFP_KERNEL);
+	if (!ops)
+		return ERR_PTR(-ENOMEM);
+	strscpy(ops->name, d->name, sizeof(ops->name));
+	ops->owner = THIS_MODULE;
+	ops->flags = d->flags;
+	ops->init = d->init;
+	ops->release = d->release;
+	ops->ssthresh = d->ssthresh;
+	ops->cong_avoid = d->cong_avoid;
+	ops->set_state = d->set_state;
+	ops->undo_cwnd = d->undo_cwnd;
+
+	err = tcp_register_congestion_control(ops);
+	if (err) {
+		kfree(ops);
+		return ERR_PTR(err);
+	}
+	return ops;
+}
+
+void tpc_shim_ca_unregister(struct tcp_congestion_ops *ops)
+{
+	/* Includes synchronize_rcu(): no lookup can still see ops. */
+	tcp_unregister_congestion_control(ops);
+	kfree(ops);
+}
+
+size_t tpc_shim_ca_priv_size(void)
+{
+	return sizeof(((struct inet_connection_sock *)0)->icsk_ca_priv);
+}
+
+void *tpc_shim_ca_priv(struct sock *sk)
+{
+	return inet_csk_ca(sk);
+}
+
+const struct tcp_congestion_ops *tpc_shim_ca_ops(const struct sock *sk)
+{
+	return READ_ONCE(inet_csk(sk)->icsk_ca_ops);
+}
+
+u8 tpc_shim_ca_state(const struct sock *sk)
+{
+	return inet_csk(sk)->icsk_ca_state;
+}
+
+u32 tpc_shim_tcp_snd_cwnd(const struct sock *sk)
+{
+	return tcp_snd_cwnd(tcp_sk(sk));
+}
+
+u32 tpc_shim_tcp_snd_ssthresh(const struct sock *sk)
+{
+	return tcp_sk(sk)->snd_ssthresh;
+}
+
+u32 tpc_shim_tcp_srtt_us(const struct sock *sk)
+{
+	return tcp_sk(sk)->srtt_us >> 3;
+}
+
+bool tpc_shim_sk_is_tcp(const struct sock *sk)
+{
+	return sk_fullsock(sk) && sk->sk_type == SOCK_STREAM &&
+	       sk->sk_protocol == IPPROTO_TCP &&
+	       (sk->sk_family == AF_INET || sk->sk_family == AF_INET6);
+}
+
+/* ---- BH-safe spinlock -------------------------------------------------- */
+
+/*
+ * All these locks share one lockdep class: the module never nests them,
+ * and lockdep will say so if that ever changes.
+ */
+struct tpc_bh_lock {
+	spinlock_t lock;
+};
+
+struct tpc_bh_lock *tpc_shim_bh_lock_alloc(void)
+{
+	struct tpc_bh_lock *l = kmalloc(sizeof(*l), GFP_KERNEL);
+
+	if (l)
+		spin_lock_init(&l->lock);
+	return l;
+}
+
+void tpc_shim_bh_lock_free(struct tpc_bh_lock *l)
+{
+	kfree(l);
+}
+
+void tpc_shim_bh_lock(struct tpc_bh_lock *l)
+{
+	spin_lock_bh(&l->lock);
+}
+
+void tpc_shim_bh_unlock(struct tpc_bh_lock *l)
+{
+	spin_unlock_bh(&l->lock);
+}
+
+/* ---- Misc character device ----------------------------------------- */
+
+struct tpc_chr_dev {
+	struct miscdevice misc;
+	struct file_operations fops;
+	const struct tpc_chr_ops *ops;
+	char name[32];
+};
+
+struct tpc_chr_file {
+	wait_queue_head_t wq;
+	struct tpc_chr_dev *dev;
+	void *priv;
+};
+
+static int tpc_chr_open(struct inode *inode, struct file *file)
+{
+	/* misc_open() put our miscdevice in private_data. */
+	struct tpc_chr_dev *dev = container_of(file->private_data,
+					       struct tpc_chr_dev, misc);
+	struct tpc_chr_file *tf;
+	int err;
+
+	tf = kzalloc(sizeof(*tf), GFP_KERNEL);
+	if (!tf)
+		return -ENOMEM;
+	init_waitqueue_head(&tf->wq);
+	tf->dev = dev;
+	err = dev->ops->open(tf, &tf->priv);
+	if (err) {
+		kfree(tf);
+		return err;
+	}
+	file->private_data = tf;
+	return stream_open(inode, file);
+}
+
+static int tpc_chr_release(struct inode *inode, struct file *file)
+{
+	struct tpc_chr_file *tf = file->private_data;
+
+	tf->dev->ops->release(tf->priv);
+	kfree(tf);
+	return 0;
+}
+
+static ssize_t tpc_chr_read(struct file *file, char __user *buf, size_t len,
+			    loff_t *ppos)
+{
+	struct tpc_chr_file *tf = file->private_data;
+	const struct tpc_chr_ops *ops = tf->dev->ops;
+	ssize_t r;
+
+	for (;;) {
+		r = ops->read(tf->priv, buf, len);
+		if (r != -EAGAIN || (file->f_flags & O_NONBLOCK))
+			return r;
+		/* ops->poll() only takes a BH spinlock: fine while !RUNNING. */
+		if (wait_event_interruptible(tf->wq, ops->poll(tf->priv) &
+						     TPC_CHR_READABLE))
+			return -ERESTARTSYS;
+	}
+}
+
+static ssize_t tpc_chr_write(struct file *file, const char __user *buf,
+			     size_t len, loff_t *ppos)
+{
+	struct tpc_chr_file *tf = file->private_data;
+
+	return tf->dev->ops->write(tf->priv, buf, len);
+}
+
+static __poll_t tpc_chr_poll(struct file *file, poll_table *pt)
+{
+	struct tpc_chr_file *tf = file->private_data;
+	__poll_t mask = 0;
+	u32 r;
+
+	poll_wait(file, &tf->wq, pt);
+	r = tf->dev->ops->poll(tf->priv);
+	if (r & TPC_CHR_READABLE)
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (r & TPC_CHR_WRITABLE)
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}
+
+struct tpc_chr_dev *tpc_shim_chr_register(const char *name, umode_t mode,
+					  const struct tpc_chr_ops *ops)
+{
+	struct tpc_chr_dev *dev;
+	int err;
+
+	if (strlen(name) >= sizeof(dev->name))
+		return ERR_PTR(-EINVAL);
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	strscpy(dev->name, name, sizeof(dev->name));
+	dev->ops = ops;
+	dev->fops.owner = THIS_MODULE;
+	dev->fops.open = tpc_chr_open;
+	dev->fops.release = tpc_chr_release;
+	dev->fops.read = tpc_chr_read;
+	dev->fops.write = tpc_chr_write;
+	dev->fops.poll = tpc_chr_poll;
+	dev->misc.minor = MISC_DYNAMIC_MINOR;
+	dev->misc.name = dev->name;
+	dev->misc.fops = &dev->fops;
+	dev->misc.mode = mode;
+
+	err = misc_register(&dev->misc);
+	if (err) {
+		kfree(dev);
+		return ERR_PTR(err);
+	}
+	return dev;
+}
+
+void tpc_shim_chr_unregister(struct tpc_chr_dev *dev)
+{
+	misc_deregister(&dev->misc);
+	kfree(dev);
+}
+
+void tpc_shim_chr_wake(struct tpc_chr_file *f)
+{
+	wake_up_interruptible(&f->wq);
+}
+
+bool tpc_shim_capable_net_admin(void)
+{
+	return capable(CAP_NET_ADMIN);
+}
+
+/* ---- Sysctl ---------------------------------------------------------- */
+
+struct tpc_sysctl {
+	struct ctl_table_header *hdr;
+	struct ctl_table table[];
+};
+
+static int tpc_sysctl_handler(const struct ctl_table *t, int write,
+			      void *buf, size_t *lenp, loff_t *ppos)
+{
+	int ret = proc_dointvec_minmax(t, write, buf, lenp, ppos);
+
+	if (write && ret == -EINVAL)
+		pr_warn_ratelimited("tcp_pathchanger: sysctl %s: value rejected, allowed range is [%d, %d]\n",
+				    t->procname, *(const int *)t->extra1,
+				    *(const int *)t->extra2);
+	return ret;
+}
+
+struct tpc_sysctl *tpc_shim_sysctl_register(const char *path,
+					    const struct tpc_sysctl_knob *k,
+					    unsigned int n)
+{
+	struct tpc_sysctl *s;
+	unsigned int i;
+
+	s = kzalloc(struct_size(s, table, n), GFP_KERNEL);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < n; i++) {
+		s->table[i].procname = k[i].name;
+		s->table[i].data = k[i].data;
+		s->table[i].maxlen = sizeof(int);
+		s->table[i].mode = 0644;
+		s->table[i].proc_handler = tpc_sysctl_handler;
+		s->table[i].extra1 = (void *)k[i].min;
+		s->table[i].extra2 = (void *)k[i].max;
+	}
+	s->hdr = register_sysctl_sz(path, s->table, n);
+	if (!s->hdr) {
+		kfree(s);
+		return ERR_PTR(-ENOMEM);
+	}
+	return s;
+}
+
+void tpc_shim_sysctl_unregister(struct tpc_sysctl *s)
+{
+	unregister_sysctl_table(s->hdr);
+	kfree(s);
+}
+
+/* ---- Private socket options ------------------------------------------ */
+
+static const struct tpc_sockopt_ops *tpc_so;
+
+static int tpc_nf_set(struct sock *sk, int optval, sockptr_t arg,
+		      unsigned int len)
+{
+	u8 buf[TPC_SOCKOPT_BUF];
+	int ret;
+
+	if (len > sizeof(buf))
+		return -EINVAL;
+	if (copy_from_sockptr(buf, arg, len))
+		return -EFAULT;
+	lock_sock(sk);
+	ret = tpc_so->set(sk, optval, buf, len);
+	release_sock(sk);
+	return ret;
+}
+
+static int tpc_nf_get(struct sock *sk, int optval, void __user *user,
+		      int *len)
+{
+	u8 buf[TPC_SOCKOPT_BUF];
+	int max, klen, ret;
+
+	if (*len < 0)
+		return -EINVAL;
+	max = min_t(int, *len, sizeof(buf));
+	klen = max;
+	lock_sock(sk);
+	ret = tpc_so->get(sk, optval, buf, &klen);
+	release_sock(sk);
+	if (ret)
+		return ret;
+	if (WARN_ON_ONCE(klen < 0 || klen > max))
+		return -EINVAL;
+	if (copy_to_user(user, buf, klen))
+		return -EFAULT;
+	*len = klen;
+	return 0;
+}
+
+static struct nf_sockopt_ops tpc_nf_ops[2];
+
+int tpc_shim_sockopt_register(const struct tpc_sockopt_ops *ops)
+{
+	static const u8 pfs[2] = { PF_INET, PF_INET6 };
+	int i, err;
+
+	if (tpc_so)
+		return -EBUSY;
+	tpc_so = ops;
+	for (i = 0; i < ARRAY_SIZE(tpc_nf_ops); i++) {
+		struct nf_sockopt_ops *o = &tpc_nf_ops[i];
+
+		memset(o, 0, sizeof(*o));
+		o->pf = pfs[i];
+		o->set_optmin = ops->base;
+		o->set_optmax = ops->base + ops->count;
+		o->set = tpc_nf_set;
+		o->get_optmin = ops->base;
+		o->get_optmax = ops->base + ops->count;
+		o->get = tpc_nf_get;
+		o->owner = THIS_MODULE;
+		err = nf_register_sockopt(o);
+		if (err) {
+			while (--i >= 0)
+				nf_unregister_sockopt(&tpc_nf_ops[i]);
+			tpc_so = NULL;
+			return err;
+		}
+	}
+	return 0;
+}
+
+void tpc_shim_sockopt_unregister(void)
+{
+	int i;
+
+	/*
+	 * A running handler holds a reference on this module (taken by
+	 * nf_sockopt_find()), so at module exit none is running.
+	 */
+	for (i = 0; i < ARRAY_SIZE(tpc_nf_ops); i++)
+		nf_unregister_sockopt(&tpc_nf_ops[i]);
+	tpc_so = NULL;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every crossing between the Rust part of tcp_pathchanger and C.
+ *
+ * The C shim (tpc_shim.c) owns all kernel struct layouts the 6.12 Rust
+ * bindings lack (tcp_congestion_ops, tcp_sock, inet_connection_sock,
+ * miscdevice, nf_sockopt_ops, ctl_table construction) and wraps the static
+ * inline helpers Rust cannot call. Rust mirrors the structs below by hand in
+ * rust/ffi.rs; the static_asserts in tpc_shim.c pin their layout.
+ *
+ * Rules for callers (the Rust side):
+ *  - tpc_shim_tcp_*() and tpc_shim_ca_*() accessors need a full TCP socket
+ *    and its lock (socket spinlock in softirq, or lock_sock()).
+ *  - the register and unregister functions run in process context.
+ */
+#ifndef _TPC_SHIM_H
+#define _TPC_SHIM_H
+
+#include <linux/types.h>
+#include <linux/compiler_types.h>
+
+struct sock;
+struct tcp_congestion_ops;
+
+/* Size of icsk_ca_priv the Rust side assumes; checked against the kernel. */
+#define TPC_CA_PRIV_SIZE 104
+
+/* ---- Congestion control -------------------------------------------- */
+
+/*
+ * Callbacks of one congestion control, all with the C signatures of
+ * struct tcp_congestion_ops. NULL means "not implemented"; ssthresh,
+ * undo_cwnd and cong_avoid are required.
+ */
+struct tpc_ca_desc {
+	const char *name;	/* at most TCP_CA_NAME_MAX - 1 bytes */
+	u32 flags;		/* TCP_CONG_* */
+	void (*init)(struct sock *sk);
+	void (*release)(struct sock *sk);
+	u32 (*ssthresh)(struct sock *sk);
+	void (*cong_avoid)(struct sock *sk, u32 ack, u32 acked);
+	void (*set_state)(struct sock *sk, u8 new_state);
+	u32 (*undo_cwnd)(struct sock *sk);
+};
+
+/* Allocates, fills and registers; returns the ops or an ERR_PTR. */
+struct tcp_congestion_ops *tpc_shim_ca_register(const struct tpc_ca_desc *d);
+/* Unregisters (waits for RCU readers) and frees. */
+void tpc_shim_ca_unregister(struct tcp_congestion_ops *ops);
+
+size_t tpc_shim_ca_priv_size(void);
+void *tpc_shim_ca_priv(struct sock *sk);
+const struct tcp_congestion_ops *tpc_shim_ca_ops(const struct sock *sk);
+u8 tpc_shim_ca_state(const struct sock *sk);
+u32 tpc_shim_tcp_snd_cwnd(const struct sock *sk);
+u32 tpc_shim_tcp_snd_ssthresh(const struct sock *sk);
+u32 tpc_shim_tcp_srtt_us(const struct sock *sk);
+/* True for a full (not request/timewait) TCP socket. */
+bool tpc_shim_sk_is_tcp(const struct sock *sk);
+
+/* ---- BH-safe spinlock -------------------------------------------------- */
+
+struct tpc_bh_lock;
+struct tpc_bh_lock *tpc_shim_bh_lock_alloc(void);
+void tpc_shim_bh_lock_free(struct tpc_bh_lock *l);
+void tpc_shim_bh_lock(struct tpc_bh_lock *l);
+void tpc_shim_bh_unlock(struct tpc_bh_lock *l);
+
+/* ---- Misc character device ----------------------------------------- */
+
+#define TPC_CHR_READABLE 0x1
+#define TPC_CHR_WRITABLE 0x2
+
+struct tpc_chr_file;	/* one per open file; owns the wait queue */
+struct tpc_chr_dev;	/* one per registered device */
+
+/*
+ * Per-file callbacks. priv is what open() stored. read() returns -EAGAIN
+ * when nothing is queued: the shim then sleeps (unless O_NONBLOCK) until
+ * poll() reports TPC_CHR_READABLE. Calls on one file may run concurrently.
+ */
+struct tpc_chr_ops {
+	int (*open)(struct tpc_chr_file *f, void **priv);
+	void (*release)(void *priv);
+	ssize_t (*read)(void *priv, char __user *buf, size_t len);
+	ssize_t (*write)(void *priv, const char __user *buf, size_t len);
+	u32 (*poll)(void *priv);	/* TPC_CHR_* */
+};
+
+struct tpc_chr_dev *tpc_shim_chr_register(const char *name, umode_t mode,
+					  const struct tpc_chr_ops *ops);
+void tpc_shim_chr_unregister(struct tpc_chr_dev *dev);
+/* Wakes readers and pollers of one open file; any context. */
+void tpc_shim_chr_wake(struct tpc_chr_file *f);
+
+bool tpc_shim_capable_net_admin(void);
+
+/* ---- Sysctl ---------------------------------------------------------- */
+
+struct tpc_sysctl_knob {
+	const char *name;
+	int *data;
+	const int *min;
+	const int *max;
+};
+
+struct tpc_sysctl;
+/* Registers integer knobs (mode 0644) under path, e.g. "net/tpc". */
+struct tpc_sysctl *tpc_shim_sysctl_register(const char *path,
+					    const struct tpc_sysctl_knob *k,
+					    unsigned int n);
+void tpc_shim_sysctl_unregister(struct tpc_sysctl *s);
+
+/* ---- Private socket options ------------------------------------------ */
+
+/* Largest optval the shim copies for a handler. */
+#define TPC_SOCKOPT_BUF 256
+
+/*
+ * Handlers for option numbers [base, base + count) at SOL_IP / SOL_IPV6.
+ * They run in process context with lock_sock() held; buffers are kernel
+ * memory. get() sets *len to the bytes produced.
+ */
+struct tpc_sockopt_ops {
+	int base;
+	int count;
+	int (*get)(struct sock *sk, int optname, void *buf, int *len);
+	int (*set)(struct sock *sk, int optname, const void *buf,
+		   unsigned int len);
+};
+
+/* Only one registration may exist at a time. */
+int tpc_shim_sockopt_register(const struct tpc_sockopt_ops *ops);
+void tpc_shim_sockopt_unregister(void);
+
+#endif /* _TPC_SHIM_H */
