@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Host build of the module's pure-logic files.
+//!
+//! The files under `tpc/` are compiled here exactly as the kernel module
+//! compiles them (same source files, included by path; no copies) and are
+//! tested with `cargo test`: unit tests, property tests against reference
+//! models, fuzzing of the decoders, and a check that the C uapi header
+//! agrees with the Rust side.
+
+#![no_std]
+// The library only exists to be tested: the kernel build (with -Dwarnings) checks for unused items.
+#![allow(dead_code)]
+
+#[cfg(test)]
+extern crate std;
+
+#[path = "../../../tpc/counters.rs"]
+pub(crate) mod counters;
+#[path = "../../../tpc/knobs.rs"]
+pub(crate) mod knobs;
+#[path = "../../../tpc/proto.rs"]
+pub(crate) mod proto;
+#[path = "../../../tpc/ring.rs"]
+pub(crate) mod ring;
+
+#[cfg(test)]
+mod tests;
