@@ -312,7 +312,10 @@ impl miscdev::FileOps for CtlFile {
         if OPENERS.fetch_add(1, Ordering::Relaxed) >= MAX_OPENERS {
             OPENERS.fetch_sub(1, Ordering::Relaxed);
             COUNTERS.inc(Counter::DevOpenDenied);
-            warn_rl!("/dev/tpc: open denied: {} files already open\n", MAX_OPENERS);
+            warn_rl!(
+                "/dev/tpc: open denied: {} files already open\n",
+                MAX_OPENERS
+            );
             return Err(EBUSY);
         }
         let init = || -> Result<Pin<KBox<Self>>> {

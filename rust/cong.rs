@@ -319,7 +319,9 @@ impl<T: Algorithm> Registration<T> {
 
 impl<T: Algorithm> Drop for Registration<T> {
     fn drop(&mut self) {
-        self.slot.ops.store(core::ptr::null_mut(), Ordering::Release);
+        self.slot
+            .ops
+            .store(core::ptr::null_mut(), Ordering::Release);
         // SAFETY: By the type invariant `ops` is registered and owned by us.
         unsafe { ffi::tpc_shim_ca_unregister(self.ops.as_ptr()) };
     }

@@ -86,7 +86,8 @@ pub(crate) struct SysctlKnob {
 pub(crate) struct SockoptOps {
     pub(crate) base: c_int,
     pub(crate) count: c_int,
-    pub(crate) get: Option<unsafe extern "C" fn(*mut sock, c_int, *mut c_void, *mut c_int) -> c_int>,
+    pub(crate) get:
+        Option<unsafe extern "C" fn(*mut sock, c_int, *mut c_void, *mut c_int) -> c_int>,
     pub(crate) set: Option<unsafe extern "C" fn(*mut sock, c_int, *const c_void, c_uint) -> c_int>,
 }
 

@@ -69,10 +69,17 @@ impl<H: Handler> Drop for Registration<H> {
 ///
 /// Only called by the shim: `sk` is a valid socket locked with
 /// `lock_sock()`, `buf` is valid for `*len` bytes of writes, `len` valid.
-unsafe extern "C" fn get_cb<H: Handler>(sk: *mut sock, optname: c_int, buf: *mut c_void, len: *mut c_int) -> c_int {
+unsafe extern "C" fn get_cb<H: Handler>(
+    sk: *mut sock,
+    optname: c_int,
+    buf: *mut c_void,
+    len: *mut c_int,
+) -> c_int {
     from_result(|| {
         // SAFETY: `len` is valid (function safety requirement).
-        let max = usize::try_from(unsafe { *len }).map_err(|_| EINVAL)?.min(ffi::SOCKOPT_BUF);
+        let max = usize::try_from(unsafe { *len })
+            .map_err(|_| EINVAL)?
+            .min(ffi::SOCKOPT_BUF);
         // SAFETY: `buf` is valid for `*len` bytes, at most `SOCKOPT_BUF`.
         let out = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), max) };
         // SAFETY: `sk` is valid and locked by the shim for this call.
@@ -88,7 +95,12 @@ unsafe extern "C" fn get_cb<H: Handler>(sk: *mut sock, optname: c_int, buf: *mut
 ///
 /// Only called by the shim: `sk` is a valid socket locked with
 /// `lock_sock()`, `buf` is valid for `len` bytes of reads.
-unsafe extern "C" fn set_cb<H: Handler>(sk: *mut sock, optname: c_int, buf: *const c_void, len: c_uint) -> c_int {
+unsafe extern "C" fn set_cb<H: Handler>(
+    sk: *mut sock,
+    optname: c_int,
+    buf: *const c_void,
+    len: c_uint,
+) -> c_int {
     from_result(|| {
         let len = (len as usize).min(ffi::SOCKOPT_BUF);
         let input = if len == 0 {

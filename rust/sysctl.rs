@@ -63,7 +63,9 @@ impl Registration {
         // copies the array. Concurrent writes by `proc_dointvec_minmax`
         // (`WRITE_ONCE`) and atomic loads are the kernel's usual sysctl
         // pattern.
-        let t = from_err_ptr(unsafe { ffi::tpc_shim_sysctl_register(path.as_char_ptr(), raw.as_ptr(), n) })?;
+        let t = from_err_ptr(unsafe {
+            ffi::tpc_shim_sysctl_register(path.as_char_ptr(), raw.as_ptr(), n)
+        })?;
         // INVARIANT: Registered just above.
         Ok(Self {
             table: NonNull::new(t).ok_or(ENOMEM)?,

@@ -43,6 +43,9 @@ fi
 # ccache in masquerade mode: a `clang` on PATH that is ccache. Passing
 # CC="ccache clang" breaks Kbuild, which also uses $(HOSTCC) as rustc's
 # linker.
+# Relative paths in the hashed command lines, so that differently keyed
+# build directories share cache entries.
+export CCACHE_BASEDIR=$TPC_CACHE
 ccbin=$TPC_CACHE/ccache-bin
 mkdir -p "$ccbin"
 ln -sf "$(command -v ccache)" "$ccbin/clang"

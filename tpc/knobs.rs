@@ -27,11 +27,7 @@ pub(crate) enum Knob {
 pub(crate) const KNOB_COUNT: usize = 3;
 
 /// All tunables in table order.
-pub(crate) const ALL: [Knob; KNOB_COUNT] = [
-    Knob::Rtos,
-    Knob::Dups,
-    Knob::TimeoutMs,
-];
+pub(crate) const ALL: [Knob; KNOB_COUNT] = [Knob::Rtos, Knob::Dups, Knob::TimeoutMs];
 
 /// Static description of a tunable.
 #[derive(Debug)]

@@ -286,7 +286,10 @@ impl<'a> Writer<'a> {
     }
 
     fn put(&mut self, bytes: &[u8]) -> Result<(), ProtoError> {
-        let end = self.pos.checked_add(bytes.len()).ok_or(ProtoError::NoSpace)?;
+        let end = self
+            .pos
+            .checked_add(bytes.len())
+            .ok_or(ProtoError::NoSpace)?;
         let dst = self.buf.get_mut(self.pos..end).ok_or(ProtoError::NoSpace)?;
         dst.copy_from_slice(bytes);
         self.pos = end;
@@ -346,7 +349,12 @@ fn encode_msg(
 
 /// Encodes a hello request (used by the controller).
 #[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
-pub(crate) fn encode_hello(out: &mut [u8], seq: u32, min: u32, max: u32) -> Result<usize, ProtoError> {
+pub(crate) fn encode_hello(
+    out: &mut [u8],
+    seq: u32,
+    min: u32,
+    max: u32,
+) -> Result<usize, ProtoError> {
     encode_msg(out, MsgType::Hello, seq, |w| {
         w.put_u32(min)?;
         w.put_u32(max)

@@ -105,7 +105,10 @@ impl Device {
             .write(&buf[..n])
             .map_err(|e| Failure::new(EXIT_ERROR, format!("{}: write: {e}", self.path)))?;
         if w != n {
-            return Err(Failure::new(EXIT_ERROR, format!("{}: short write", self.path)));
+            return Err(Failure::new(
+                EXIT_ERROR,
+                format!("{}: short write", self.path),
+            ));
         }
         let r = self
             .file
@@ -154,7 +157,14 @@ fn status(dev: &mut Device) -> Result<Status, Failure> {
     };
     st.knobs = e
         .knobs()
-        .map(|k| (String::from_utf8_lossy(k.name).into_owned(), k.value, k.min, k.max))
+        .map(|k| {
+            (
+                String::from_utf8_lossy(k.name).into_owned(),
+                k.value,
+                k.min,
+                k.max,
+            )
+        })
         .collect();
 
     let raw = dev.request(|b, s| proto::encode_empty(b, MsgType::GetCounters, s))?;
@@ -175,8 +185,11 @@ fn print_status(st: &Status, device: &str, as_json: bool) {
             .iter()
             .map(|(n, v, lo, hi)| (n.clone(), json!({"value": v, "min": lo, "max": hi})))
             .collect();
-        let counters: Map<String, Value> =
-            st.counters.iter().map(|(n, v)| (n.clone(), json!(v))).collect();
+        let counters: Map<String, Value> = st
+            .counters
+            .iter()
+            .map(|(n, v)| (n.clone(), json!(v)))
+            .collect();
         let out = json!({
             "device": device,
             "module_version": st.version,

@@ -13,7 +13,10 @@ fn names_are_unique_and_fit() {
         assert!(seen.insert(*n), "duplicate {n}");
     }
     assert_eq!(NAMES[Counter::SockoptRejected as usize], "sockopt_rejected");
-    assert_eq!(NAMES[Counter::ConnsInitialized as usize], "conns_initialized");
+    assert_eq!(
+        NAMES[Counter::ConnsInitialized as usize],
+        "conns_initialized"
+    );
 }
 
 #[test]

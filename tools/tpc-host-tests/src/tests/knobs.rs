@@ -23,7 +23,10 @@ fn table_is_consistent() {
         assert!(d.min <= d.default && d.default <= d.max, "{:?}", d);
         let name = d.name.to_str().unwrap();
         assert!(!name.is_empty() && name.len() < KNOB_NAME_LEN, "{name}");
-        assert!(name.bytes().all(|c| c.is_ascii_lowercase() || c == b'_'), "{name}");
+        assert!(
+            name.bytes().all(|c| c.is_ascii_lowercase() || c == b'_'),
+            "{name}"
+        );
         assert!(names.insert(name), "duplicate {name}");
     }
 }
@@ -39,6 +42,9 @@ fn set_checks_the_range() {
         k.set(knob, d.min).unwrap();
         assert_eq!(k.get(knob), d.min);
         k.set(knob, d.max).unwrap();
-        assert_eq!(k.cell(knob).load(core::sync::atomic::Ordering::Relaxed), d.max);
+        assert_eq!(
+            k.cell(knob).load(core::sync::atomic::Ordering::Relaxed),
+            d.max
+        );
     }
 }

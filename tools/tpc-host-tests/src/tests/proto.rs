@@ -67,19 +67,31 @@ fn empty_requests_round_trip() {
 #[test]
 fn counters_and_knobs_round_trip() {
     let mut buf = [0u8; MSG_MAX];
-    let entries = [("conns_active", 3u64), ("a_very_long_counter_name_that_is_cut", u64::MAX)];
+    let entries = [
+        ("conns_active", 3u64),
+        ("a_very_long_counter_name_that_is_cut", u64::MAX),
+    ];
     let n = encode_counters(&mut buf, 1, entries.into_iter()).unwrap();
     assert_eq!(n, HDR_LEN + LIST_HDR_LEN + 2 * COUNTER_ENTRY_LEN);
-    let Reply::Counters(e) = decode_reply(&buf[..n]).unwrap().1 else { panic!() };
+    let Reply::Counters(e) = decode_reply(&buf[..n]).unwrap().1 else {
+        panic!()
+    };
     let got: Vec<_> = e.counters().collect();
     assert_eq!(got[0], (&b"conns_active"[..], 3));
     // Truncated to leave a terminating NUL.
     assert_eq!(got[1].0.len(), COUNTER_NAME_LEN - 1);
     assert_eq!(got[1].1, u64::MAX);
 
-    let knobs = [KnobView { name: b"failover_rtos", value: 3, min: 1, max: 64 }];
+    let knobs = [KnobView {
+        name: b"failover_rtos",
+        value: 3,
+        min: 1,
+        max: 64,
+    }];
     let n = encode_knobs(&mut buf, 2, knobs.into_iter()).unwrap();
-    let Reply::Knobs(e) = decode_reply(&buf[..n]).unwrap().1 else { panic!() };
+    let Reply::Knobs(e) = decode_reply(&buf[..n]).unwrap().1 else {
+        panic!()
+    };
     assert_eq!(e.len(), 1);
     assert_eq!(e.knobs().next().unwrap(), knobs[0]);
 }
@@ -88,13 +100,22 @@ fn counters_and_knobs_round_trip() {
 fn too_many_entries_do_not_fit() {
     let mut buf = [0u8; MSG_MAX];
     let many = core::iter::repeat(("x", 1u64)).take(MAX_COUNTERS + 1);
-    assert_eq!(encode_counters(&mut buf, 0, many.collect::<Vec<_>>().into_iter()), Err(ProtoError::NoSpace));
+    assert_eq!(
+        encode_counters(&mut buf, 0, many.collect::<Vec<_>>().into_iter()),
+        Err(ProtoError::NoSpace)
+    );
     let max = core::iter::repeat(("x", 1u64)).take(MAX_COUNTERS);
     let n = encode_counters(&mut buf, 0, max.collect::<Vec<_>>().into_iter()).unwrap();
     assert!(n <= MSG_MAX);
     // A small output buffer is an error, never a panic or a partial message.
-    assert_eq!(encode_counters(&mut buf[..40], 0, [("a", 1u64), ("b", 2)].into_iter()), Err(ProtoError::NoSpace));
-    assert_eq!(encode_empty(&mut buf[..HDR_LEN - 1], MsgType::GetKnobs, 0), Err(ProtoError::NoSpace));
+    assert_eq!(
+        encode_counters(&mut buf[..40], 0, [("a", 1u64), ("b", 2)].into_iter()),
+        Err(ProtoError::NoSpace)
+    );
+    assert_eq!(
+        encode_empty(&mut buf[..HDR_LEN - 1], MsgType::GetKnobs, 0),
+        Err(ProtoError::NoSpace)
+    );
 }
 
 #[test]
@@ -110,30 +131,51 @@ fn malformed_requests_are_rejected_with_the_right_error() {
         (msg(12, t, 1, 1, 0, &[]), ProtoError::BadFlags),
         (msg(12, t, 2, 0, 0, &[]), ProtoError::BadVersion),
         (msg(12, t, 0, 0, 0, &[]), ProtoError::BadVersion),
-        (msg(12, 0x7777, 1, 0, 0, &[]), ProtoError::UnknownType(0x7777)),
+        (
+            msg(12, 0x7777, 1, 0, 0, &[]),
+            ProtoError::UnknownType(0x7777),
+        ),
         // Replies are not requests.
-        (msg(12, MsgType::Counters as u16, 1, 0, 0, &[]), ProtoError::UnknownType(0x8002)),
+        (
+            msg(12, MsgType::Counters as u16, 1, 0, 0, &[]),
+            ProtoError::UnknownType(0x8002),
+        ),
         (msg(13, t, 1, 0, 0, &[0]), ProtoError::BadBody),
         (msg(16, h, 1, 0, 0, &[1, 0, 0, 0]), ProtoError::BadBody),
         (msg(21, h, 1, 0, 0, &[0; 9]), ProtoError::BadBody),
         (msg(20, h, 1, 0, 0, &hello_body(3, 2)), ProtoError::BadBody),
-        (msg(20, h, 1, 0, 0, &hello_body(2, 9)), ProtoError::NoCommonVersion),
-        (msg(20, h, 1, 0, 0, &hello_body(0, 0)), ProtoError::NoCommonVersion),
+        (
+            msg(20, h, 1, 0, 0, &hello_body(2, 9)),
+            ProtoError::NoCommonVersion,
+        ),
+        (
+            msg(20, h, 1, 0, 0, &hello_body(0, 0)),
+            ProtoError::NoCommonVersion,
+        ),
     ];
     for (m, want) in cases {
         assert_eq!(decode_request(&m).unwrap_err(), want, "{m:?}");
     }
     // A hello may use any header version: that is how versions are negotiated.
     let m = msg(20, h, 9, 0, 5, &hello_body(0, 7));
-    assert_eq!(decode_request(&m).unwrap().1, Request::Hello { min: 0, max: 7 });
+    assert_eq!(
+        decode_request(&m).unwrap().1,
+        Request::Hello { min: 0, max: 7 }
+    );
 }
 
 #[test]
 fn malformed_replies_are_rejected() {
     let c = MsgType::Counters as u16;
-    assert_eq!(decode_reply(&msg(12, c, 1, 0, 0, &[])).unwrap_err(), ProtoError::BadBody);
+    assert_eq!(
+        decode_reply(&msg(12, c, 1, 0, 0, &[])).unwrap_err(),
+        ProtoError::BadBody
+    );
     // Count says 1 entry, no entry follows.
-    assert_eq!(decode_reply(&msg(20, c, 1, 0, 0, &[1, 0, 0, 0, 0, 0, 0, 0])).unwrap_err(), ProtoError::BadBody);
+    assert_eq!(
+        decode_reply(&msg(20, c, 1, 0, 0, &[1, 0, 0, 0, 0, 0, 0, 0])).unwrap_err(),
+        ProtoError::BadBody
+    );
     // Count overflowing usize arithmetic.
     assert_eq!(
         decode_reply(&msg(20, c, 1, 0, 0, &[0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])).unwrap_err(),

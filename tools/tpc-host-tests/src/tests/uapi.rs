@@ -76,11 +76,20 @@ fn c_header_matches_rust() {
         ("TPC_MSG_COUNTERS", MsgType::Counters as i64),
         ("TPC_MSG_KNOBS", MsgType::Knobs as i64),
         ("sizeof(struct tpc_hello)", 8),
-        ("sizeof(struct tpc_hello_reply)", HELLO_REPLY_BODY_LEN as i64),
-        ("sizeof(((struct tpc_hello_reply *)0)->module_version)", VERSION_STR_LEN as i64),
+        (
+            "sizeof(struct tpc_hello_reply)",
+            HELLO_REPLY_BODY_LEN as i64
+        ),
+        (
+            "sizeof(((struct tpc_hello_reply *)0)->module_version)",
+            VERSION_STR_LEN as i64
+        ),
         ("sizeof(struct tpc_list_hdr)", LIST_HDR_LEN as i64),
         ("sizeof(struct tpc_counter)", COUNTER_ENTRY_LEN as i64),
-        ("sizeof(((struct tpc_counter *)0)->name)", COUNTER_NAME_LEN as i64),
+        (
+            "sizeof(((struct tpc_counter *)0)->name)",
+            COUNTER_NAME_LEN as i64
+        ),
         ("sizeof(struct tpc_knob)", KNOB_ENTRY_LEN as i64),
         ("sizeof(((struct tpc_knob *)0)->name)", KNOB_NAME_LEN as i64),
         ("TPC_SOCKOPT_BASE", SOCKOPT_BASE as i64),

@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test helper for the tcp_pathchanger selftests.
+ *
+ *   tpc_helper dev CASE                 exercise /dev/tpc (see dev_cases[])
+ *   tpc_helper sockopt CASE             exercise the TPC_SO_* options
+ *   tpc_helper sink ADDR PORT           accept one connection, verify data
+ *   tpc_helper source ADDR PORT CC BYTES
+ *                                       send BYTES of pattern with CC and
+ *                                       print the connection's TPC state
+ *   tpc_helper hold ADDR PORT CC SECS   keep a CC connection busy for SECS
+ *
+ * Exit status 0 on success, 1 on failure (with a "# ..." line saying why),
+ * 4 (KSFT_SKIP) if a prerequisite is missing.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/tcp_pathchanger.h>
+
+#define KSFT_SKIP 4
+
+static const char *dev_path = TPC_DEV_PATH;
+
+#define FAIL(...) do { printf("# " __VA_ARGS__); printf("\n"); return 1; } while (0)
+
+/* ---- /dev/tpc -------------------------------------------------------- */
+
+static size_t put_hdr(uint8_t *b, uint32_t len, uint16_t type, uint8_t ver,
+		      uint8_t flags, uint32_t seq)
+{
+	struct tpc_msg_hdr h = { len, type, ver, flags, seq };
+
+	memcpy(b, &h, sizeof(h));
+	return sizeof(h);
+}
+
+static size_t hello(uint8_t *b, uint32_t seq, uint32_t min, uint32_t max)
+{
+	struct tpc_hello body = { min, max };
+	size_t n = sizeof(struct tpc_msg_hdr) + sizeof(body);
+
+	put_hdr(b, n, TPC_MSG_HELLO, TPC_PROTO_VERSION, 0, seq);
+	memcpy(b + sizeof(struct tpc_msg_hdr), &body, sizeof(body));
+	return n;
+}
+
+static size_t empty_req(uint8_t *b, uint16_t type, uint32_t seq)
+{
+	return put_hdr(b, TPC_MSG_HDR_LEN, type, TPC_PROTO_VERSION, 0, seq);
+}
+
+static int open_dev(int flags)
+{
+	int fd = open(dev_path, O_RDWR | flags);
+
+	if (fd < 0) {
+		printf("# open %s: %s\n", dev_path, strerror(errno));
+		exit(errno == ENOENT ? KSFT_SKIP : 1);
+	}
+	return fd;
+}
+
+/* Sends a hello on fd and checks the reply. */
+static int check_hello(int fd, uint32_t seq)
+{
+	uint8_t b[TPC_MSG_MAX];
+	struct tpc_msg_hdr h;
+	struct tpc_hello_reply r;
+	ssize_t n = hello(b, seq, 1, 1);
+
+	if (write(fd, b, n) != n)
+		FAIL("hello write: %s", strerror(errno));
+	n = read(fd, b, sizeof(b));
+	if (n != sizeof(h) + sizeof(r))
+		FAIL("hello reply: read %zd (%s)", n, n < 0 ? strerror(errno) : "size");
+	memcpy(&h, b, sizeof(h));
+	memcpy(&r, b + sizeof(h), sizeof(r));
+	if (h.type != TPC_MSG_HELLO_REPLY || h.seq != seq || h.len != n ||
+	    h.version != TPC_PROTO_VERSION)
+		FAIL("hello reply header: type %#x seq %u len %u", h.type, h.seq, h.len);
+	if (r.version != TPC_PROTO_VERSION || r.max_msg != TPC_MSG_MAX ||
+	    !r.queue_bytes || !r.module_version[0] || r.module_version[31])
+		FAIL("hello reply body: version %u max %u", r.version, r.max_msg);
+	printf("# hello: module %.32s, protocol %u, queue %u bytes\n",
+	       r.module_version, r.version, r.queue_bytes);
+	return 0;
+}
+
+/* Writes msg, expects errno err, then checks the device still answers. */
+static int expect_reject(const uint8_t *msg, size_t len, int err, const char *what)
+{
+	int fd = open_dev(0);
+	ssize_t n = write(fd, msg, len);
+	int e = errno;
+
+	if (n >= 0)
+		FAIL("%s: accepted (%zd), expected %s", what, n, strerror(err));
+	if (e != err)
+		FAIL("%s: got %s, expected %s", what, strerror(e), strerror(err));
+	printf("# %s: rejected with %s\n", what, strerror(e));
+	if (check_hello(fd, 77))
+		FAIL("%s: device unusable after the rejected message", what);
+	close(fd);
+	return 0;
+}
+
+static int dev_bad(const char *name)
+{
+	uint8_t b[2 * TPC_MSG_MAX];
+	size_t n;
+
+	memset(b, 0, sizeof(b));
+	if (!strcmp(name, "short"))
+		return expect_reject((const uint8_t *)"\x01\x02\x03\x04\x05", 5, EINVAL,
+				     "5-byte message");
+	if (!strcmp(name, "empty"))
+		return expect_reject(b, 0, EINVAL, "empty write");
+	if (!strcmp(name, "len-mismatch")) {
+		n = hello(b, 1, 1, 1);
+		put_hdr(b, n + 4, TPC_MSG_HELLO, 1, 0, 1);
+		return expect_reject(b, n, EINVAL, "header length != write size");
+	}
+	if (!strcmp(name, "flags")) {
+		n = put_hdr(b, TPC_MSG_HDR_LEN, TPC_MSG_GET_COUNTERS, 1, 0x80, 1);
+		return expect_reject(b, n, EINVAL, "reserved flags set");
+	}
+	if (!strcmp(name, "version")) {
+		n = put_hdr(b, TPC_MSG_HDR_LEN, TPC_MSG_GET_COUNTERS, 9, 0, 1);
+		return expect_reject(b, n, EPROTO, "unsupported header version");
+	}
+	if (!strcmp(name, "hello-range")) {
+		n = hello(b, 1, 2, 5);
+		return expect_reject(b, n, EPROTONOSUPPORT, "hello without a common version");
+	}
+	if (!strcmp(name, "unknown-type")) {
+		n = put_hdr(b, TPC_MSG_HDR_LEN, 0x7abc, 1, 0, 1);
+		return expect_reject(b, n, EOPNOTSUPP, "unknown message type");
+	}
+	if (!strcmp(name, "reply-type")) {
+		n = put_hdr(b, TPC_MSG_HDR_LEN, TPC_MSG_COUNTERS, 1, 0, 1);
+		return expect_reject(b, n, EOPNOTSUPP, "reply type sent as request");
+	}
+	if (!strcmp(name, "body")) {
+		n = put_hdr(b, TPC_MSG_HDR_LEN + 3, TPC_MSG_GET_KNOBS, 1, 0, 1);
+		return expect_reject(b, n + 3, EBADMSG, "body on a bodiless request");
+	}
+	if (!strcmp(name, "oversize")) {
+		put_hdr(b, sizeof(b), TPC_MSG_HELLO, 1, 0, 1);
+		return expect_reject(b, sizeof(b), EMSGSIZE, "8 KiB write");
+	}
+	printf("# unknown bad case %s\n", name);
+	return 1;
+}
+
+static int dev_random(void)
+{
+	uint8_t b[512];
+	int fd = open_dev(0), i, accepted = 0;
+
+	srand(12345);
+	for (i = 0; i < 2000; i++) {
+		size_t len = rand() % sizeof(b), j;
+
+		for (j = 0; j < len; j++)
+			b[j] = rand();
+		if (write(fd, b, len) >= 0)
+			accepted++;
+	}
+	printf("# 2000 random writes, %d accepted\n", accepted);
+	if (accepted)
+		FAIL("random garbage was accepted");
+	if (check_hello(fd, 5))
+		return 1;
+	close(fd);
+	return 0;
+}
+
+static int dev_short_read(void)
+{
+	uint8_t b[TPC_MSG_MAX];
+	int fd = open_dev(0);
+	ssize_t n = hello(b, 9, 1, 1);
+
+	if (write(fd, b, n) != n)
+		FAIL("write: %s", strerror(errno));
+	if (read(fd, b, 8) >= 0 || errno != EMSGSIZE)
+		FAIL("8-byte read: expected EMSGSIZE, got %s", strerror(errno));
+	n = read(fd, b, sizeof(b));
+	if (n != TPC_MSG_HDR_LEN + sizeof(struct tpc_hello_reply))
+		FAIL("the message was lost after the short read (%zd)", n);
+	printf("# short read: EMSGSIZE, message kept\n");
+	close(fd);
+	return 0;
+}
+
+static int dev_nonblock_poll(void)
+{
+	uint8_t b[TPC_MSG_MAX];
+	int fd = open_dev(O_NONBLOCK);
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+	ssize_t n;
+
+	if (read(fd, b, sizeof(b)) >= 0 || errno != EAGAIN)
+		FAIL("empty non-blocking read: expected EAGAIN, got %s", strerror(errno));
+	if (poll(&p, 1, 0) != 1 || p.revents != POLLOUT)
+		FAIL("idle poll: revents %#x, expected POLLOUT", p.revents);
+	n = empty_req(b, TPC_MSG_GET_COUNTERS, 3);
+	if (write(fd, b, n) != n)
+		FAIL("write: %s", strerror(errno));
+	if (poll(&p, 1, 1000) != 1 || p.revents != (POLLIN | POLLOUT))
+		FAIL("poll after request: revents %#x", p.revents);
+	if (read(fd, b, sizeof(b)) <= 0)
+		FAIL("read: %s", strerror(errno));
+	printf("# EAGAIN when empty; poll POLLOUT, then POLLIN|POLLOUT\n");
+	close(fd);
+	return 0;
+}
+
+static int dev_queue_full(void)
+{
+	uint8_t b[TPC_MSG_MAX];
+	int fd = open_dev(O_NONBLOCK), sent = 0, got = 0, i;
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	ssize_t n;
+
+	for (i = 0; i < 10000; i++) {
+		n = empty_req(b, TPC_MSG_GET_COUNTERS, i);
+		if (write(fd, b, n) == n) {
+			sent++;
+			continue;
+		}
+		if (errno != EAGAIN)
+			FAIL("write %d: %s", i, strerror(errno));
+		break;
+	}
+	if (i == 10000)
+		FAIL("queue never filled");
+	if (poll(&p, 1, 0) != 0)
+		FAIL("full queue still reports POLLOUT");
+	for (;;) {
+		struct tpc_msg_hdr h;
+
+		n = read(fd, b, sizeof(b));
+		if (n < 0)
+			break;
+		memcpy(&h, b, sizeof(h));
+		if (h.seq != (uint32_t)got || h.type != TPC_MSG_COUNTERS)
+			FAIL("reply %d: seq %u type %#x (lost or reordered)", got, h.seq, h.type);
+		got++;
+	}
+	if (errno != EAGAIN || got != sent)
+		FAIL("sent %d, read back %d replies (%s)", sent, got, strerror(errno));
+	n = empty_req(b, TPC_MSG_GET_KNOBS, 1);
+	if (write(fd, b, n) != n)
+		FAIL("write after draining: %s", strerror(errno));
+	printf("# %d requests queued before EAGAIN, all %d replies read in order\n",
+	       sent, got);
+	close(fd);
+	return 0;
+}
+
+static int dev_blocking_read(void)
+{
+	uint8_t b[TPC_MSG_MAX];
+	int fd = open_dev(0), status;
+	struct timespec t0, t1;
+	pid_t pid = fork();
+	ssize_t n;
+
+	if (pid == 0) {
+		usleep(300 * 1000);
+		n = empty_req(b, TPC_MSG_GET_KNOBS, 42);
+		_exit(write(fd, b, n) == n ? 0 : 1);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = read(fd, b, sizeof(b));	/* Sleeps until the child's request. */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		FAIL("writer failed");
+	if (n <= 0 || ((struct tpc_msg_hdr *)b)->seq != 42)
+		FAIL("blocking read returned %zd", n);
+	printf("# blocking read woke after %ld ms\n",
+	       (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	close(fd);
+	return 0;
+}
+
+static int dev_openers(void)
+{
+	int fds[32], i, n, fd;
+
+	for (n = 0; n < 32; n++) {
+		fds[n] = open(dev_path, O_RDWR);
+		if (fds[n] < 0)
+			break;
+	}
+	if (n == 32 || errno != EBUSY)
+		FAIL("%d opens succeeded, then %s (expected EBUSY)", n, strerror(errno));
+	close(fds[0]);
+	fd = open(dev_path, O_RDWR);
+	if (fd < 0)
+		FAIL("open after a close: %s", strerror(errno));
+	if (check_hello(fd, 1))
+		return 1;
+	close(fd);
+	for (i = 1; i < n; i++)
+		close(fds[i]);
+	printf("# %d files open at most, then EBUSY; a close frees a slot\n", n);
+	return 0;
+}
+
+static int dev_case(const char *c)
+{
+	if (!strcmp(c, "hello")) {
+		int fd = open_dev(0), r = check_hello(fd, 1234);
+
+		close(fd);
+		return r;
+	}
+	if (!strncmp(c, "bad-", 4))
+		return dev_bad(c + 4);
+	if (!strcmp(c, "random"))
+		return dev_random();
+	if (!strcmp(c, "short-read"))
+		return dev_short_read();
+	if (!strcmp(c, "nonblock-poll"))
+		return dev_nonblock_poll();
+	if (!strcmp(c, "queue-full"))
+		return dev_queue_full();
+	if (!strcmp(c, "blocking-read"))
+		return dev_blocking_read();
+	if (!strcmp(c, "openers"))
+		return dev_openers();
+	printf("# unknown dev case %s\n", c);
+	return 1;
+}
+
+/* ---- Sockets ------------------------------------------------------------- */
+
+static int resolve(const char *addr, const char *port, struct sockaddr_storage *ss,
+		   socklen_t *len)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *ai;
+	int err = getaddrinfo(addr, port, &hints, &ai);
+
+	if (err) {
+		printf("# %s: %s\n", addr, gai_strerror(err));
+		return -1;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static int set_cc(int fd, const char *cc)
+{
+	if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, strlen(cc))) {
+		printf("# setsockopt(TCP_CONGESTION, %s): %s\n", cc, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int connect_cc(const char *addr, const char *port, const char *cc)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	if (resolve(addr, port, &ss, &len))
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0 || set_cc(fd, cc))
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		printf("# connect %s:%s: %s\n", addr, port, strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+/* Level at which fd reaches the module's options. */
+static int opt_level(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	getsockname(fd, (struct sockaddr *)&ss, &len);
+	return ss.ss_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+}
+
+static int get_info(int fd, int level, struct tpc_conn_info *info)
+{
+	socklen_t len = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	if (getsockopt(fd, level, TPC_SO_INFO, info, &len))
+		return -errno;
+	return len;
+}
+
+static void print_info(const char *who, const struct tpc_conn_info *i)
+{
+	printf("# %s: version %u flags %#x ca_state %u cwnd %u ssthresh %u srtt %u us loss_events %u cong_avoid_calls %u age %llu ms\n",
+	       who, i->version, i->flags, i->ca_state, i->snd_cwnd,
+	       i->snd_ssthresh, i->srtt_us, i->loss_events,
+	       i->cong_avoid_calls, (unsigned long long)i->age_ns / 1000000);
+}
+
+/* A connected pair over loopback; cc set on the listener and the client. */
+static int loop_pair(int family, const char *cc, int *cli, int *srv)
+{
+	struct sockaddr_storage ss = { .ss_family = family };
+	socklen_t len = sizeof(ss);
+	int l = socket(family, SOCK_STREAM, 0);
+
+	if (family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	else
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (l < 0 || set_cc(l, cc) || bind(l, (struct sockaddr *)&ss, len) ||
+	    listen(l, 1) || getsockname(l, (struct sockaddr *)&ss, &len))
+		return -1;
+	*cli = socket(family, SOCK_STREAM, 0);
+	if (*cli < 0 || set_cc(*cli, cc) || connect(*cli, (struct sockaddr *)&ss, len))
+		return -1;
+	*srv = accept(l, NULL, NULL);
+	close(l);
+	if (*srv < 0)
+		return -1;
+	/* Some data in both directions, so ACKs reach congestion avoidance. */
+	for (int i = 0; i < 100; i++) {
+		char b[1000] = { 0 };
+
+		if (write(*cli, b, sizeof(b)) != sizeof(b) || read(*srv, b, sizeof(b)) <= 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int sockopt_info(int family)
+{
+	struct tpc_conn_info i;
+	int cli, srv, r, level;
+	char cc[16] = "";
+	socklen_t len = sizeof(cc);
+
+	if (loop_pair(family, "tpc", &cli, &srv))
+		FAIL("loopback pair with tpc: %s", strerror(errno));
+	if (getsockopt(cli, IPPROTO_TCP, TCP_CONGESTION, cc, &len) || strcmp(cc, "tpc"))
+		FAIL("TCP_CONGESTION reads back '%s'", cc);
+	level = opt_level(cli);
+	r = get_info(cli, level, &i);
+	if (r != sizeof(i))
+		FAIL("client TPC_SO_INFO: %s", r < 0 ? strerror(-r) : "short");
+	print_info("active", &i);
+	if (i.version != TPC_CONN_INFO_VERSION || !(i.flags & TPC_CONN_F_INITIALIZED) ||
+	    i.snd_cwnd < 2 || i.age_ns == 0 || i.ca_state > 4)
+		FAIL("implausible client state");
+	r = get_info(srv, level, &i);
+	if (r != sizeof(i))
+		FAIL("server (passive) TPC_SO_INFO: %s", r < 0 ? strerror(-r) : "short");
+	print_info("passive", &i);
+	if (!(i.flags & TPC_CONN_F_INITIALIZED) || !i.cong_avoid_calls)
+		FAIL("passive side not initialised or no ACK reached cong_avoid");
+	if (family == AF_INET6) {
+		/* An IPv6 socket also reaches the PF_INET range at SOL_IP. */
+		r = get_info(cli, IPPROTO_IP, &i);
+		if (r != sizeof(i))
+			FAIL("IPv6 socket at SOL_IP: %s", r < 0 ? strerror(-r) : "short");
+	}
+	close(cli);
+	close(srv);
+	return 0;
+}
+
+static int sockopt_errors(void)
+{
+	struct tpc_conn_info i;
+	socklen_t len;
+	int cli, srv, r, u, v = 1;
+
+	if (loop_pair(AF_INET, "reno", &cli, &srv))
+		FAIL("loopback pair with reno");
+	r = get_info(cli, IPPROTO_IP, &i);
+	if (r != -ENOENT)
+		FAIL("reno socket: expected ENOENT, got %d", r);
+	close(cli);
+	close(srv);
+	printf("# socket not using tpc: ENOENT\n");
+
+	if (loop_pair(AF_INET, "tpc", &cli, &srv))
+		FAIL("loopback pair with tpc");
+	len = 8;
+	if (getsockopt(cli, IPPROTO_IP, TPC_SO_INFO, &i, &len) || len != 8 ||
+	    i.version != TPC_CONN_INFO_VERSION)
+		FAIL("8-byte prefix: len %u version %u (%s)", len, i.version, strerror(errno));
+	printf("# 8-byte buffer: prefix returned\n");
+	len = 4;
+	if (getsockopt(cli, IPPROTO_IP, TPC_SO_INFO, &i, &len) >= 0 || errno != EINVAL)
+		FAIL("4-byte buffer: expected EINVAL, got %s", strerror(errno));
+	printf("# 4-byte buffer: EINVAL\n");
+	len = sizeof(i);
+	if (getsockopt(cli, IPPROTO_IP, TPC_SOCKOPT_BASE + 5, &i, &len) >= 0 ||
+	    errno != ENOPROTOOPT)
+		FAIL("unknown get option: expected ENOPROTOOPT, got %s", strerror(errno));
+	if (setsockopt(cli, IPPROTO_IP, TPC_SO_INFO, &v, sizeof(v)) >= 0 ||
+	    errno != ENOPROTOOPT)
+		FAIL("set: expected ENOPROTOOPT, got %s", strerror(errno));
+	printf("# unknown options in the range: ENOPROTOOPT\n");
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	len = sizeof(i);
+	if (getsockopt(u, IPPROTO_IP, TPC_SO_INFO, &i, &len) >= 0 || errno != EOPNOTSUPP)
+		FAIL("UDP socket: expected EOPNOTSUPP, got %s", strerror(errno));
+	printf("# UDP socket: EOPNOTSUPP\n");
+	/* The connection is still fine after all this. */
+	if (get_info(cli, IPPROTO_IP, &i) != sizeof(i))
+		FAIL("valid query after the errors");
+	close(u);
+	close(cli);
+	close(srv);
+	return 0;
+}
+
+static int sockopt_case(const char *c)
+{
+	if (!strcmp(c, "info-v4"))
+		return sockopt_info(AF_INET);
+	if (!strcmp(c, "info-v6"))
+		return sockopt_info(AF_INET6);
+	if (!strcmp(c, "errors"))
+		return sockopt_errors();
+	printf("# unknown sockopt case %s\n", c);
+	return 1;
+}
+
+static uint8_t pattern(uint64_t i)
+{
+	return (uint8_t)(i ^ (i >> 8) ^ (i >> 16) ^ (i >> 24));
+}
+
+static int sink(const char *addr, const char *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	uint64_t want, got = 0;
+	uint8_t b[65536];
+	int l, c, one = 1;
+	ssize_t n, i;
+
+	if (resolve(addr, port, &ss, &len))
+		return 1;
+	l = socket(ss.ss_family, SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (l < 0 || bind(l, (struct sockaddr *)&ss, len) || listen(l, 1))
+		FAIL("listen %s:%s: %s", addr, port, strerror(errno));
+	c = accept(l, NULL, NULL);
+	if (c < 0)
+		FAIL("accept: %s", strerror(errno));
+	if (read(c, &want, sizeof(want)) != sizeof(want))
+		FAIL("no length header");
+	while (got < want) {
+		n = read(c, b, sizeof(b));
+		if (n <= 0)
+			FAIL("connection ended after %llu of %llu bytes",
+			     (unsigned long long)got, (unsigned long long)want);
+		for (i = 0; i < n; i++)
+			if (b[i] != pattern(got + i))
+				FAIL("corrupt byte at offset %llu",
+				     (unsigned long long)(got + i));
+		got += n;
+	}
+	if (read(c, b, 1) != 0)
+		FAIL("extra data after %llu bytes", (unsigned long long)want);
+	printf("# sink: %llu bytes received intact\n", (unsigned long long)got);
+	return 0;
+}
+
+static int source(const char *addr, const char *port, const char *cc,
+		  uint64_t bytes)
+{
+	uint8_t b[65536];
+	uint64_t sent = 0;
+	struct tpc_conn_info info;
+	int fd = connect_cc(addr, port, cc);
+	ssize_t i, n;
+	int r;
+
+	if (fd < 0)
+		return 1;
+	if (write(fd, &bytes, sizeof(bytes)) != sizeof(bytes))
+		FAIL("write header: %s", strerror(errno));
+	while (sent < bytes) {
+		n = bytes - sent < sizeof(b) ? bytes - sent : sizeof(b);
+		for (i = 0; i < n; i++)
+			b[i] = pattern(sent + i);
+		n = write(fd, b, n);
+		if (n <= 0)
+			FAIL("write: %s", strerror(errno));
+		sent += n;
+	}
+	r = get_info(fd, opt_level(fd), &info);
+	if (r > 0)
+		print_info(cc, &info);
+	else
+		printf("# %s: TPC_SO_INFO: %s\n", cc, strerror(-r));
+	shutdown(fd, SHUT_WR);
+	while (read(fd, b, sizeof(b)) > 0)
+		;
+	close(fd);
+	/* With tpc the state must have been there. */
+	if (!strcmp(cc, "tpc") && (r != sizeof(info) || !(info.flags & TPC_CONN_F_INITIALIZED)))
+		FAIL("tpc connection without TPC state");
+	return 0;
+}
+
+static int hold(const char *addr, const char *port, const char *cc, int secs)
+{
+	int fd = connect_cc(addr, port, cc);
+	time_t end = time(NULL) + secs;
+	uint64_t big = ~0ULL;
+	uint8_t b[1000];
+	uint64_t sent = 0;
+
+	if (fd < 0)
+		return 1;
+	if (write(fd, &big, sizeof(big)) != sizeof(big))
+		return 1;
+	printf("# holding a %s connection for %d s\n", cc, secs);
+	fflush(stdout);
+	while (time(NULL) < end) {
+		for (int i = 0; i < (int)sizeof(b); i++)
+			b[i] = pattern(sent + i);
+		if (write(fd, b, sizeof(b)) != sizeof(b))
+			FAIL("write: %s", strerror(errno));
+		sent += sizeof(b);
+		usleep(20000);
+	}
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (getenv("TPC_DEVICE"))
+		dev_path = getenv("TPC_DEVICE");
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "dev"))
+		return dev_case(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "sockopt"))
+		return sockopt_case(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "sink"))
+		return sink(argv[2], argv[3]);
+	if (argc == 6 && !strcmp(argv[1], "source"))
+		return source(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 0));
+	if (argc == 6 && !strcmp(argv[1], "hold"))
+		return hold(argv[2], argv[3], argv[4], atoi(argv[5]));
+	fprintf(stderr, "usage: see the comment at the top of tpc_helper.c\n");
+	return 2;
+}

@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers of the tcp_pathchanger selftests (sourced).
+#
+# Environment:
+#   TPC_KO      path of tcp_pathchanger.ko (else: modprobe tcp_pathchanger)
+#   TPCCTL      path of the tpcctl binary (else: tpcctl from PATH)
+
+TPC_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
+source "$TPC_DIR/../kselftest/ktap_helpers.sh"
+source "$TPC_DIR/../net/lib.sh"
+
+HELPER=$TPC_DIR/tpc_helper
+TPCCTL=${TPCCTL:-$(command -v tpcctl || true)}
+
+tpc_loaded() {
+	[ -d /sys/module/tcp_pathchanger ]
+}
+
+# Loads the module unless it is loaded; exits with KSFT_SKIP if it cannot
+# be found.
+tpc_load() {
+	tpc_loaded && return 0
+	if [ -n "${TPC_KO:-}" ]; then
+		insmod "$TPC_KO" || ktap_exit_fail_msg "insmod $TPC_KO failed"
+	elif ! modprobe -q tcp_pathchanger 2>/dev/null; then
+		ktap_skip_all "tcp_pathchanger.ko not found (set TPC_KO)"
+		exit "$KSFT_SKIP"
+	fi
+}
+
+tpc_require() {
+	if [ "$(id -u)" -ne 0 ]; then
+		ktap_skip_all "must run as root"
+		exit "$KSFT_SKIP"
+	fi
+	local t
+	for t in "$@"; do
+		if ! command -v "$t" >/dev/null && [ ! -x "$t" ]; then
+			ktap_skip_all "$t not available"
+			exit "$KSFT_SKIP"
+		fi
+	done
+}
+
+# Runs "$@", printing its output as KTAP diagnostics; returns its status.
+diag() {
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^\([^#]\)/# \1/'
+	return $rc
+}
+
+# Value of one counter of the module (via tpcctl --json).
+tpc_counter() {
+	"$TPCCTL" status --json | python3 -c \
+		'import json,sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"
+}
+
+# Two namespaces A and B joined by a veth pair, with IPv4 10.9.0.1/.2 and
+# IPv6 fd00:9::1/::2. Optional shaping on both directions:
+#   tpc_setup_pair [RATE DELAY LIMIT]   e.g. 50mbit 5ms 200
+tpc_setup_pair() {
+	setup_ns A B || return 1
+	ip link add veth-a netns "$A" type veth peer name veth-b netns "$B" || return 1
+	ip -n "$A" addr add 10.9.0.1/24 dev veth-a
+	ip -n "$B" addr add 10.9.0.2/24 dev veth-b
+	ip -n "$A" addr add fd00:9::1/64 dev veth-a nodad
+	ip -n "$B" addr add fd00:9::2/64 dev veth-b nodad
+	ip -n "$A" link set veth-a up
+	ip -n "$B" link set veth-b up
+	if [ $# -ge 3 ]; then
+		local ns dev
+		for ns in "$A:veth-a" "$B:veth-b"; do
+			dev=${ns#*:}
+			ns=${ns%%:*}
+			ip netns exec "$ns" ethtool -K "$dev" tso off gso off gro off >/dev/null 2>&1
+			tc -n "$ns" qdisc add dev "$dev" root netem delay "$2" \
+				rate "$1" limit "$3" || return 1
+		done
+	fi
+}
+
+# Waits until something listens on TCP port $2 in namespace $1.
+wait_listen() {
+	slowwait 10 bash -c "ip netns exec $1 ss -Htln 'sport = :$2' | grep -q LISTEN"
+}

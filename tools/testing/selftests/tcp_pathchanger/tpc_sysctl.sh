@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# net.tpc.* accepts values in range, rejects the rest with EINVAL and a log
+# line, and the control device reports what sysctl holds.
+
+source "$(dirname "$(readlink -f "$0")")/tpc_lib.sh"
+tpc_require
+tpc_load
+
+# name min max default
+KNOBS=(
+	"failover_rtos 1 64 3"
+	"failover_dups 1 64 2"
+	"failover_timeout_ms 1 120000 700"
+)
+
+ktap_print_header
+ktap_set_plan $(( ${#KNOBS[@]} * 2 + 2 ))
+
+cleanup() {
+	local k
+	for k in "${KNOBS[@]}"; do
+		set -- $k
+		echo "$4" > "/proc/sys/net/tpc/$1"
+	done
+}
+trap cleanup EXIT
+
+# write FILE VALUE: succeeds iff the kernel accepted the value.
+write() { echo "$2" 2>/dev/null > "$1"; }
+
+in_range() {
+	local f=/proc/sys/net/tpc/$1
+	write "$f" "$2" && [ "$(cat "$f")" = "$2" ] &&
+		write "$f" "$3" && [ "$(cat "$f")" = "$3" ] &&
+		write "$f" "$4" && [ "$(cat "$f")" = "$4" ]
+}
+
+out_of_range() {
+	local f=/proc/sys/net/tpc/$1 bad
+	dmesg -C
+	for bad in $(( $2 - 1 )) $(( $3 + 1 )) -5 2147483648 abc ""; do
+		if write "$f" "$bad"; then
+			echo "# $1: '$bad' was accepted"
+			return 1
+		fi
+		if [ "$(cat "$f")" != "$4" ]; then
+			echo "# $1: '$bad' changed the value to $(cat "$f")"
+			return 1
+		fi
+	done
+	dmesg | grep -q "sysctl $1: value rejected, allowed range is \[$2, $3\]"
+}
+
+for k in "${KNOBS[@]}"; do
+	set -- $k
+	ktap_test_result "net.tpc.$1 accepts $2, $3 and $4" in_range "$@"
+	ktap_test_result "net.tpc.$1 rejects out-of-range and non-numeric values, keeps $4, logs" out_of_range "$@"
+done
+
+errno_einval() {
+	local err
+	err=$(sysctl -w net.tpc.failover_rtos=0 2>&1 >/dev/null)
+	echo "# sysctl said: $err"
+	printf '%s' "$err" | grep -q "Invalid argument"
+}
+ktap_test_result "out-of-range write fails with EINVAL" errno_einval
+
+if [ -n "$TPCCTL" ]; then
+	dev_agrees() {
+		echo 5 > /proc/sys/net/tpc/failover_rtos &&
+			echo 1234 > /proc/sys/net/tpc/failover_timeout_ms &&
+			"$TPCCTL" status --json | python3 -c '
+import json, sys
+k = json.load(sys.stdin)["knobs"]
+assert k["failover_rtos"] == {"value": 5, "min": 1, "max": 64}, k
+assert k["failover_timeout_ms"]["value"] == 1234, k
+assert k["failover_dups"]["value"] == 2, k'
+	}
+	ktap_test_result "tpcctl status reports the sysctl values and ranges" dev_agrees
+else
+	ktap_test_skip "tpcctl status reports the sysctl values (no tpcctl)"
+fi
+
+ktap_finished
