@@ -19,7 +19,7 @@
 //! crate compiles too. See `Documentation/admin-guide.rst` for the ABI.
 
 use core::pin::Pin;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Mutex};
@@ -141,14 +141,19 @@ impl cong::Algorithm for Tpc {
 /// Handlers of the `TPC_SO_*` range.
 struct TpcSockopts;
 
-fn conn_info(sk: &mut LockedSock<'_>, out: &mut [u8]) -> Result<usize> {
+/// A refused socket option call: the error and why, for the log.
+type SockoptError = (Error, &'static str);
+
+fn conn_info(sk: &mut LockedSock<'_>, out: &mut [u8]) -> Result<usize, SockoptError> {
     if out.len() < 8 {
-        return Err(EINVAL);
+        return Err((EINVAL, "buffer shorter than 8 bytes"));
     }
     if !sk.is_tcp() {
-        return Err(err::eopnotsupp());
+        return Err((err::eopnotsupp(), "not a TCP socket"));
     }
-    let mut s = sk.congestion(&TPC_OPS).ok_or(ENOENT)?;
+    let mut s = sk
+        .congestion(&TPC_OPS)
+        .ok_or((ENOENT, "socket does not use tpc"))?;
     let mut info = proto::ConnInfo {
         ca_state: u32::from(s.ca_state()),
         snd_cwnd: s.snd_cwnd(),
@@ -174,25 +179,30 @@ impl sockopt::Handler for TpcSockopts {
     const COUNT: i32 = proto::SOCKOPT_COUNT;
 
     fn get(sk: &mut LockedSock<'_>, optname: i32, out: &mut [u8]) -> Result<usize> {
+        let len = out.len();
         let r = match optname {
             proto::SO_INFO => conn_info(sk, out),
-            _ => Err(err::enoprotoopt()),
+            _ => Err((err::enoprotoopt(), "no such option")),
         };
-        match &r {
-            Ok(_) => COUNTERS.inc(Counter::SockoptGets),
-            Err(e) => {
+        match r {
+            Ok(n) => {
+                COUNTERS.inc(Counter::SockoptGets);
+                Ok(n)
+            }
+            Err((e, why)) => {
                 COUNTERS.inc(Counter::SockoptRejected);
-                if *e != ENOENT {
+                // Asking a non-tpc socket is a normal question, not an error.
+                if e != ENOENT {
                     warn_rl!(
-                        "getsockopt({:#x}, len {}) rejected: {:?}\n",
+                        "getsockopt({:#x}, len {}) rejected: {}\n",
                         optname,
-                        out.len(),
-                        e
+                        len,
+                        why
                     );
                 }
+                Err(e)
             }
         }
-        r
     }
 
     fn set(_sk: &mut LockedSock<'_>, optname: i32, input: &[u8]) -> Result {
@@ -214,6 +224,9 @@ const QUEUE_BYTES: usize = 16 * 1024;
 const MAX_OPENERS: u32 = 16;
 /// Files currently open on `/dev/tpc`.
 static OPENERS: AtomicU32 = AtomicU32::new(0);
+/// Set when module init has completed. Until then `/dev/tpc` refuses
+/// opens, so that a failing init can remove the device with no file open.
+static READY: AtomicBool = AtomicBool::new(false);
 
 /// Byte storage of a reply queue.
 struct QueueBuf(KVec<u8>);
@@ -304,6 +317,9 @@ fn answer(req: Request, seq: u32, out: &mut [u8]) -> Result<usize, ProtoError> {
 
 impl miscdev::FileOps for CtlFile {
     fn open() -> Result<Pin<KBox<Self>>> {
+        if !READY.load(Ordering::Acquire) {
+            return Err(ENODEV);
+        }
         if !sys::capable_net_admin() {
             COUNTERS.inc(Counter::DevOpenDenied);
             warn_rl!("/dev/tpc: open denied: CAP_NET_ADMIN required\n");
@@ -371,7 +387,10 @@ impl miscdev::FileOps for CtlFile {
         }
         let mut guard = this.io.lock();
         let io = &mut *guard;
-        input.read_slice(&mut io.rx[..len])?;
+        input.read_slice(&mut io.rx[..len]).inspect_err(|_| {
+            COUNTERS.inc(Counter::DevMsgsRejected);
+            warn_rl!("/dev/tpc: rejected {}-byte message: bad user buffer\n", len);
+        })?;
         let (hdr, req) = proto::decode_request(&io.rx[..len]).map_err(|e| reject(len, e))?;
         // Make sure the reply will fit before acting on the request.
         if !this.queue.lock().fits(proto::MSG_MAX) {
@@ -402,15 +421,18 @@ impl miscdev::FileOps for CtlFile {
 /// The loaded module: its registrations, undone in reverse order on unload
 /// (fields drop in declaration order).
 struct TcpPathChanger {
+    _cong: cong::Registration<Tpc>,
     _dev: miscdev::Registration<CtlFile>,
     _sockopt: sockopt::Registration<TpcSockopts>,
     _sysctl: sysctl::Registration,
-    _cong: cong::Registration<Tpc>,
 }
 
 impl kernel::Module for TcpPathChanger {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let cong = cong::Registration::register(&TPC_OPS)?;
+        // Registrations are ordered so that a failure leaves nothing in use:
+        // sysctl handlers and socket options are waited for when removed,
+        // the device refuses opens until `READY`, and the congestion
+        // control, which sockets would keep using, is registered last.
         let mut knob_table = KVec::with_capacity(knobs::KNOB_COUNT, GFP_KERNEL)?;
         for k in knobs::ALL {
             let d = k.def();
@@ -426,8 +448,9 @@ impl kernel::Module for TcpPathChanger {
         }
         let sysctl = sysctl::Registration::register(c_str!("net/tpc"), &knob_table)?;
         let sockopt = sockopt::Registration::register()?;
-        // Last: files can be opened as soon as the device exists.
         let dev = miscdev::Registration::register(c_str!("tpc"), 0o600)?;
+        let cong = cong::Registration::register(&TPC_OPS)?;
+        READY.store(true, Ordering::Release);
         pr_info!(
             "version {} loaded: congestion control \"tpc\", /dev/tpc, net.tpc.*, sockopts {:#x}..{:#x}\n",
             proto::MODULE_VERSION,
@@ -435,16 +458,17 @@ impl kernel::Module for TcpPathChanger {
             proto::SOCKOPT_BASE + proto::SOCKOPT_COUNT - 1
         );
         Ok(Self {
+            _cong: cong,
             _dev: dev,
             _sockopt: sockopt,
             _sysctl: sysctl,
-            _cong: cong,
         })
     }
 }
 
 impl Drop for TcpPathChanger {
     fn drop(&mut self) {
+        READY.store(false, Ordering::Release);
         pr_info!("unloading\n");
     }
 }

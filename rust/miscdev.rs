@@ -13,7 +13,10 @@
 //! [`Waker`] passed to every callback.
 //!
 //! The device's `file_operations` are owned by this module, so an open file
-//! holds a module reference and `rmmod` waits for the last close.
+//! holds a module reference and `rmmod` fails with `EBUSY` until the last
+//! close. Module init cannot wait for open files, so a registration dropped
+//! by a failing init must not have let any open succeed: register devices
+//! with their opens refused until init has completed.
 
 use super::ffi;
 use core::marker::PhantomData;

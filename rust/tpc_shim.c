@@ -21,6 +21,7 @@
 #include <linux/sysctl.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
+#include <linux/wait_bit.h>
 #include <net/inet_connection_sock.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -339,36 +340,54 @@ void tpc_shim_sysctl_unregister(struct tpc_sysctl *s)
 /* ---- Private socket options ------------------------------------------ */
 
 static const struct tpc_sockopt_ops *tpc_so;
+/*
+ * Handlers running now. nf_sockopt_find() drops its mutex before calling
+ * a handler, so nf_unregister_sockopt() does not wait for them; at module
+ * exit none can run (each holds a module reference), but if module init
+ * fails after registering, unregistering must wait for them itself.
+ */
+static atomic_t tpc_so_inflight = ATOMIC_INIT(0);
+
+static void tpc_so_exit(void)
+{
+	if (atomic_dec_and_test(&tpc_so_inflight))
+		wake_up_var(&tpc_so_inflight);
+}
 
 static int tpc_nf_set(struct sock *sk, int optval, sockptr_t arg,
 		      unsigned int len)
 {
-	u8 buf[TPC_SOCKOPT_BUF];
+	u8 buf[TPC_SOCKOPT_BUF] = {};
+	unsigned int klen = min_t(unsigned int, len, sizeof(buf));
 	int ret;
 
-	if (len > sizeof(buf))
-		return -EINVAL;
-	if (copy_from_sockptr(buf, arg, len))
+	/* Longer values are cut: every option of the range is smaller. */
+	if (copy_from_sockptr(buf, arg, klen))
 		return -EFAULT;
+	atomic_inc(&tpc_so_inflight);
 	lock_sock(sk);
-	ret = tpc_so->set(sk, optval, buf, len);
+	ret = tpc_so->set(sk, optval, buf, klen);
 	release_sock(sk);
+	tpc_so_exit();
 	return ret;
 }
 
 static int tpc_nf_get(struct sock *sk, int optval, void __user *user,
 		      int *len)
 {
-	u8 buf[TPC_SOCKOPT_BUF];
+	/* Zeroed: the handler sees initialised memory whatever it writes. */
+	u8 buf[TPC_SOCKOPT_BUF] = {};
 	int max, klen, ret;
 
 	if (*len < 0)
 		return -EINVAL;
 	max = min_t(int, *len, sizeof(buf));
 	klen = max;
+	atomic_inc(&tpc_so_inflight);
 	lock_sock(sk);
 	ret = tpc_so->get(sk, optval, buf, &klen);
 	release_sock(sk);
+	tpc_so_exit();
 	if (ret)
 		return ret;
 	if (WARN_ON_ONCE(klen < 0 || klen > max))
@@ -416,11 +435,9 @@ void tpc_shim_sockopt_unregister(void)
 {
 	int i;
 
-	/*
-	 * A running handler holds a reference on this module (taken by
-	 * nf_sockopt_find()), so at module exit none is running.
-	 */
 	for (i = 0; i < ARRAY_SIZE(tpc_nf_ops); i++)
 		nf_unregister_sockopt(&tpc_nf_ops[i]);
+	/* No new caller can find the ops; wait for the running ones. */
+	wait_var_event(&tpc_so_inflight, !atomic_read(&tpc_so_inflight));
 	tpc_so = NULL;
 }

@@ -448,11 +448,14 @@ static int loop_pair(int family, const char *cc, int *cli, int *srv)
 	close(l);
 	if (*srv < 0)
 		return -1;
-	/* Some data in both directions, so ACKs reach congestion avoidance. */
+	/* Data both ways, so that both ends get ACKs for their data. */
 	for (int i = 0; i < 100; i++) {
 		char b[1000] = { 0 };
 
-		if (write(*cli, b, sizeof(b)) != sizeof(b) || read(*srv, b, sizeof(b)) <= 0)
+		if (write(*cli, b, sizeof(b)) != sizeof(b) ||
+		    read(*srv, b, sizeof(b)) != sizeof(b) ||
+		    write(*srv, b, sizeof(b)) != sizeof(b) ||
+		    read(*cli, b, sizeof(b)) != sizeof(b))
 			return -1;
 	}
 	return 0;
