@@ -43,7 +43,15 @@ stage "set-up (packages, Rust pieces, virtme-ng, kernel source)" scripts/setup.s
 	{ echo "$passed passed, $((failed)) failed, $skipped skipped"; exit 1; }
 . scripts/env.sh
 
-if ! stage "test kernel (cached by version and config hash)" scripts/build-kernel.sh; then
+# The kernel build streams its progress lines (a cold build takes minutes).
+kernel() {
+	local rc
+	scripts/build-kernel.sh 2> >(tee /dev/stderr | sed -u 's/^/# /' >&3) >/dev/null
+	rc=$?
+	wait $! 2>/dev/null
+	return $rc
+}
+if ! stage "test kernel (cached by version and config hash)" kernel 3>&1; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 	exit 1
 fi
@@ -71,6 +79,7 @@ fi
 passed=$((passed + hp))
 failed=$((failed + hf))
 
+stage "guest-run verdict (ktap-summary.py) catches failures" scripts/ktap_summary_test.py
 stage "module builds with -Werror / -Dwarnings" scripts/kmake.sh \
 	CONFIG_TCP_PATHCHANGER=m KCFLAGS=-Werror KRUSTFLAGS=-Dwarnings modules
 stage "clippy (CLIPPY=1, kernel lint set incl. undocumented_unsafe_blocks)" \

@@ -237,3 +237,49 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_device_means_module_not_loaded() {
+        let Err(f) = Device::open("/nonexistent/tpc") else {
+            panic!("opened a missing device");
+        };
+        assert_eq!(f.code, EXIT_NO_MODULE);
+        assert!(f.msg.contains("module loaded?"), "{}", f.msg);
+        assert_eq!(f.msg.lines().count(), 1);
+    }
+
+    #[test]
+    fn a_device_that_does_not_answer_is_an_error() {
+        // /dev/null swallows the request and reads back nothing.
+        let mut dev = Device::open("/dev/null").unwrap_or_else(|f| panic!("{}", f.msg));
+        let Err(f) = status(&mut dev) else {
+            panic!("status from /dev/null");
+        };
+        assert_eq!(f.code, EXIT_ERROR);
+        assert!(f.msg.contains("malformed reply"), "{}", f.msg);
+    }
+
+    #[test]
+    fn json_shape() {
+        let st = Status {
+            version: "0.1.0".into(),
+            protocol: 1,
+            max_msg: 4096,
+            queue_bytes: 16384,
+            knobs: vec![("failover_rtos".into(), 3, 1, 64)],
+            counters: vec![("conns_active".into(), 2)],
+        };
+        let v = status_json(&st, "/dev/tpc");
+        assert_eq!(
+            v["knobs"]["failover_rtos"],
+            json!({"value": 3, "min": 1, "max": 64})
+        );
+        assert_eq!(v["counters"]["conns_active"], 2);
+        assert_eq!(v["protocol"], 1);
+        assert_eq!(v["device"], "/dev/tpc");
+    }
+}
