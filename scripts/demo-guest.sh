@@ -37,7 +37,7 @@ ip netns exec demo-a iperf3 -c fd00:d::2 -C tpc -t 5 &
 client=$!
 sleep 3
 echo "--- ss -ti in the client namespace:"
-ip netns exec demo-a ss -tin dst fd00:d::2 | grep -A1 -w tpc | head -4
+ip netns exec demo-a ss -tin 'dport = :5201' | grep -B1 -A1 -w tpc | head -6 || true
 wait $client
 wait
 
