@@ -45,11 +45,8 @@ stage "set-up (packages, Rust pieces, virtme-ng, kernel source)" scripts/setup.s
 
 # The kernel build streams its progress lines (a cold build takes minutes).
 kernel() {
-	local rc
-	scripts/build-kernel.sh 2> >(tee /dev/stderr | sed -u 's/^/# /' >&3) >/dev/null
-	rc=$?
-	wait $! 2>/dev/null
-	return $rc
+	scripts/build-kernel.sh 2>&1 >/dev/null | tee /dev/stderr | sed -u 's/^/# /' >&3
+	return "${PIPESTATUS[0]}"
 }
 if ! stage "test kernel (cached by version and config hash)" kernel 3>&1; then
 	echo "$passed passed, $failed failed, $skipped skipped"

@@ -178,28 +178,31 @@ fn status(dev: &mut Device) -> Result<Status, Failure> {
     Ok(st)
 }
 
+fn status_json(st: &Status, device: &str) -> Value {
+    let knobs: Map<String, Value> = st
+        .knobs
+        .iter()
+        .map(|(n, v, lo, hi)| (n.clone(), json!({"value": v, "min": lo, "max": hi})))
+        .collect();
+    let counters: Map<String, Value> = st
+        .counters
+        .iter()
+        .map(|(n, v)| (n.clone(), json!(v)))
+        .collect();
+    json!({
+        "device": device,
+        "module_version": st.version,
+        "protocol": st.protocol,
+        "max_msg": st.max_msg,
+        "queue_bytes": st.queue_bytes,
+        "knobs": knobs,
+        "counters": counters,
+    })
+}
+
 fn print_status(st: &Status, device: &str, as_json: bool) {
     if as_json {
-        let knobs: Map<String, Value> = st
-            .knobs
-            .iter()
-            .map(|(n, v, lo, hi)| (n.clone(), json!({"value": v, "min": lo, "max": hi})))
-            .collect();
-        let counters: Map<String, Value> = st
-            .counters
-            .iter()
-            .map(|(n, v)| (n.clone(), json!(v)))
-            .collect();
-        let out = json!({
-            "device": device,
-            "module_version": st.version,
-            "protocol": st.protocol,
-            "max_msg": st.max_msg,
-            "queue_bytes": st.queue_bytes,
-            "knobs": knobs,
-            "counters": counters,
-        });
-        println!("{out}");
+        println!("{}", status_json(st, device));
         return;
     }
     println!(
