@@ -27,7 +27,7 @@ help:
 	@echo "make module     build tcp_pathchanger.ko against the cached kernel"
 	@echo "make tools      build tpcctl (cargo, release)"
 	@echo "make host-test  cargo test of the pure-logic files and tpcctl"
-	@echo "make clippy     build the module with CLIPPY=1 (warnings are errors)"
+	@echo "make clippy     module with CLIPPY=1 and cargo clippy of tools (warnings are errors)"
 	@echo "make fmt-check  rustfmt --check of module and tools"
 	@echo "make vm-test    run the kselftests in a guest (needs module, tools)"
 	@echo "make clean      remove build products from the tree"
@@ -44,6 +44,7 @@ module: kernel
 # clippy-driver also emits the objects: the .ko it leaves is a normal build.
 clippy: kernel
 	@scripts/kmake.sh $(MODFLAGS) CLIPPY=1 clean modules
+	@cd tools && cargo clippy --release --all-targets --quiet -- -D warnings
 
 tools: setup
 	@cd tools && cargo build --release --quiet

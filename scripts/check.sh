@@ -88,6 +88,8 @@ no_unsafe() {
 }
 stage "no unsafe outside rust/" no_unsafe
 stage "tools build (tpcctl, release)" bash -c "cd tools && cargo build --release"
+stage "clippy (tools, all targets, warnings are errors)" \
+	bash -c "cd tools && cargo clippy --release --all-targets -- -D warnings"
 
 # The guest run: its own KTAP, counted case by case.
 n=$((n + 1))

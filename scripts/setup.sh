@@ -45,7 +45,7 @@ fi
 # The kernel source version we build. Pinned; if the archive has moved on,
 # the newest 6.12.y is taken and that is said loudly.
 have=$(dpkg-query -W -f='${Version}' "linux-source-$TPC_KERNEL_SERIES")
-if [ "${have%%-*}" != "$TPC_KERNEL_VERSION" ]; then
+if [ "${have%%-*}" != "$TPC_KERNEL_PIN" ]; then
 	if apt-get install -y -qq --allow-downgrades \
 		"linux-source-$TPC_KERNEL_SERIES=$TPC_KERNEL_DEBVER" >/dev/null 2>&1; then
 		log "pinned linux-source-$TPC_KERNEL_SERIES to $TPC_KERNEL_DEBVER"
@@ -57,6 +57,8 @@ setup: WARNING: building with the newest 6.12.y available: $have
 setup: ****************************************************************
 MSG
 	fi
+	# Paths and cache keys follow the version now installed.
+	. "$here/env.sh"
 fi
 
 # --- Rust ---------------------------------------------------------------

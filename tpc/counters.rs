@@ -58,7 +58,7 @@ pub(crate) const NAMES: [&str; COUNTER_COUNT] = [
 pub(crate) const CONNS_ACTIVE: &str = "conns_active";
 
 /// Initial value of every counter (copied, never used as a shared value).
-#[allow(clippy::declare_interior_mutable_const)]
+#[expect(clippy::declare_interior_mutable_const)]
 const ZERO: AtomicU64 = AtomicU64::new(0);
 
 /// The module's counters.
