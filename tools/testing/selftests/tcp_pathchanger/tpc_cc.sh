@@ -57,7 +57,7 @@ ss_shows_tpc() {
 	wait_listen "$N1" 5002 || return 1
 	ip netns exec "$N1" "$HELPER" hold ::1 5002 tpc 3 >/dev/null &
 	local hp=$!
-	slowwait 5 bash -c "ip netns exec $N1 ss -tin 'dport = :5002' | grep -qw tpc"
+	slowwait 5 conn_uses_tpc "$N1" 5002
 	local rc=$?
 	wait $hp
 	kill $pid 2>/dev/null

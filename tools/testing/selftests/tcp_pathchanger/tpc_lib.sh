@@ -83,7 +83,23 @@ tpc_setup_pair() {
 	fi
 }
 
+# Succeeds if counter $1 is at most $2 (for slowwait, which can run
+# functions).
+tpc_counter_at_most() {
+	[ "$(tpc_counter "$1")" -le "$2" ]
+}
+
+# Succeeds if something listens on TCP port $2 in namespace $1.
+listening() {
+	ip netns exec "$1" ss -Htln "sport = :$2" | grep -q LISTEN
+}
+
+# Succeeds if a connection to port $2 in namespace $1 uses tpc.
+conn_uses_tpc() {
+	ip netns exec "$1" ss -tin "dport = :$2" | grep -qw tpc
+}
+
 # Waits until something listens on TCP port $2 in namespace $1.
 wait_listen() {
-	slowwait 10 bash -c "ip netns exec $1 ss -Htln 'sport = :$2' | grep -q LISTEN"
+	slowwait 10 listening "$1" "$2"
 }

@@ -120,7 +120,7 @@ if [ -n "$TPCCTL" ]; then
 		[ "$now" -ge $((base_init + 3)) ]
 	}
 	drained() {
-		slowwait 20 bash -c "[ \$($TPCCTL status --json | python3 -c 'import json,sys;print(json.load(sys.stdin)[\"counters\"][\"conns_active\"])') -le $base_active ]"
+		slowwait 20 tpc_counter_at_most conns_active "$base_active"
 	}
 	ktap_test_result "connections initialised by tpc were counted" inits
 	ktap_test_result "per-socket state released when the connections closed" drained

@@ -29,7 +29,7 @@ with_connection() {
 	wait_listen "$B" 7000 || return 1
 	ip netns exec "$A" "$HELPER" hold 10.9.0.2 7000 tpc 4 >/dev/null &
 	local hpid=$!
-	slowwait 5 bash -c "ip netns exec $A ss -tin 'dport = :7000' | grep -qw tpc" || return 1
+	slowwait 5 conn_uses_tpc "$A" 7000 || return 1
 	refused
 	local rc=$?
 	echo "# module refcount while connected: $(cat /sys/module/tcp_pathchanger/refcnt)"
@@ -64,7 +64,7 @@ with_open_dev() {
 ktap_test_result "rmmod refused while /dev/tpc is open" with_open_dev
 
 if [ -n "$TPCCTL" ]; then
-	idle() { slowwait 20 bash -c "[ \$($TPCCTL status --json | python3 -c 'import json,sys;print(json.load(sys.stdin)[\"counters\"][\"conns_active\"])') = 0 ]"; }
+	idle() { slowwait 20 tpc_counter_at_most conns_active 0; }
 	ktap_test_result "no connection holds tpc state any more" idle
 else
 	ktap_test_skip "no connection holds tpc state any more (no tpcctl)"
