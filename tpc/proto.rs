@@ -14,6 +14,9 @@
 //! little-endian. Decoding never panics and never reads out of bounds: every
 //! malformed input maps to a [`ProtoError`].
 
+use super::events::{Delivery, Event};
+use super::paths::{Entry, PathStats, Prefix, Reason, Strategy, StrategyKind, REASONS};
+use super::srh::Addr;
 use core::fmt;
 
 /// Protocol version spoken by this file.
@@ -31,12 +34,27 @@ pub(crate) const SOCKOPT_BASE: i32 = 0x5450;
 pub(crate) const SOCKOPT_COUNT: i32 = 16;
 /// `getsockopt` option returning [`ConnInfo`].
 pub(crate) const SO_INFO: i32 = SOCKOPT_BASE;
+/// `setsockopt` option pinning a connection to a path (`u32` index, or
+/// [`PIN_NONE`] to unpin).
+pub(crate) const SO_PIN: i32 = SOCKOPT_BASE + 1;
+/// `setsockopt` option moving a connection to its next path now.
+pub(crate) const SO_MOVE: i32 = SOCKOPT_BASE + 2;
+/// [`SO_PIN`] value that removes a pin.
+pub(crate) const PIN_NONE: u32 = u32::MAX;
 /// Version of the [`ConnInfo`] layout.
-pub(crate) const CONN_INFO_VERSION: u32 = 1;
+pub(crate) const CONN_INFO_VERSION: u32 = 2;
 /// [`ConnInfo::flags`] bit: the per-socket state exists.
 pub(crate) const CONN_F_INITIALIZED: u32 = 1;
+/// [`ConnInfo::flags`] bit: the destination has paths; TPC manages it.
+pub(crate) const CONN_F_MANAGED: u32 = 2;
+/// [`ConnInfo::flags`] bit: pinned to its path by the application.
+pub(crate) const CONN_F_PINNED: u32 = 4;
+/// [`ConnInfo::flags`] bit: the connection is closing; no more moves.
+pub(crate) const CONN_F_CLOSING: u32 = 8;
+/// [`ConnInfo::path`] of a connection without a path.
+pub(crate) const PATH_NONE: u32 = u32::MAX;
 /// Encoded size of [`ConnInfo`].
-pub(crate) const CONN_INFO_LEN: usize = 40;
+pub(crate) const CONN_INFO_LEN: usize = 56;
 
 /// Length of a counter name field.
 pub(crate) const COUNTER_NAME_LEN: usize = 24;
@@ -63,12 +81,28 @@ pub(crate) enum MsgType {
     GetCounters = 0x0002,
     /// Request for the module's tunables.
     GetKnobs = 0x0003,
+    /// Install or replace the paths of a prefix.
+    PathSet = 0x0004,
+    /// Delete the paths of a prefix.
+    PathDel = 0x0005,
+    /// Read one entry of the path table, by index.
+    PathGet = 0x0006,
+    /// Set the failover strategy, globally or for one prefix.
+    SetFailover = 0x0007,
+    /// Receive path-change events on this file from now on.
+    Subscribe = 0x0008,
     /// Reply to [`MsgType::Hello`].
     HelloReply = 0x8001,
     /// Reply to [`MsgType::GetCounters`].
     Counters = 0x8002,
     /// Reply to [`MsgType::GetKnobs`].
     Knobs = 0x8003,
+    /// Success reply to a request that returns nothing.
+    Ack = 0x8004,
+    /// Reply to [`MsgType::PathGet`].
+    PathEntry = 0x8006,
+    /// A path-change event (after [`MsgType::Subscribe`]).
+    Event = 0x8010,
 }
 
 impl MsgType {
@@ -78,9 +112,17 @@ impl MsgType {
             0x0001 => Self::Hello,
             0x0002 => Self::GetCounters,
             0x0003 => Self::GetKnobs,
+            0x0004 => Self::PathSet,
+            0x0005 => Self::PathDel,
+            0x0006 => Self::PathGet,
+            0x0007 => Self::SetFailover,
+            0x0008 => Self::Subscribe,
             0x8001 => Self::HelloReply,
             0x8002 => Self::Counters,
             0x8003 => Self::Knobs,
+            0x8004 => Self::Ack,
+            0x8006 => Self::PathEntry,
+            0x8010 => Self::Event,
             _ => return None,
         })
     }
@@ -220,7 +262,7 @@ impl Header {
 
 /// A request from user space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Request {
+pub(crate) enum Request<'a> {
     /// Version negotiation; the requester speaks `min..=max`.
     Hello {
         /// Oldest version the requester speaks.
@@ -232,10 +274,183 @@ pub(crate) enum Request {
     GetCounters,
     /// Tunables query.
     GetKnobs,
+    /// Install or replace the paths of `prefix` (not yet validated).
+    PathSet {
+        /// Prefix address and length, as sent.
+        prefix: Prefix,
+        /// The paths' SRHs.
+        paths: SrhList<'a>,
+        /// Fail with `EEXIST` instead of replacing an existing entry.
+        excl: bool,
+    },
+    /// Delete the paths of `prefix`.
+    PathDel {
+        /// Prefix address and length, as sent.
+        prefix: Prefix,
+    },
+    /// Read the `index`-th table entry.
+    PathGet {
+        /// Entry index.
+        index: u32,
+    },
+    /// Set the failover strategy.
+    SetFailover(FailoverReq),
+    /// Start receiving events.
+    Subscribe,
+}
+
+/// Scope of a [`FailoverReq`] meaning "all prefixes" (the sysctls).
+pub(crate) const SCOPE_GLOBAL: u8 = 0xff;
+/// [`FailoverReq::kind`] that removes a prefix's override.
+pub(crate) const KIND_INHERIT: u8 = 0xff;
+
+/// A strategy change (not yet range-checked).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FailoverReq {
+    /// Prefix address (ignored for the global scope).
+    pub(crate) addr: Addr,
+    /// Prefix length, or [`SCOPE_GLOBAL`].
+    pub(crate) plen: u8,
+    /// [`StrategyKind`] value, or [`KIND_INHERIT`].
+    pub(crate) kind: u8,
+    /// N.
+    pub(crate) n: u32,
+    /// M.
+    pub(crate) m: u32,
+    /// T in milliseconds.
+    pub(crate) t_ms: u32,
+}
+
+/// Path-set flag: create only, never replace.
+pub(crate) const PATH_SET_EXCL: u8 = 1;
+
+/// Length of the fixed part of a path-set body.
+pub(crate) const PATH_SET_HDR_LEN: usize = 20;
+/// Length of the header of one path in a path-set body.
+pub(crate) const PATH_HDR_LEN: usize = 4;
+/// Length of a prefix field (address, length, 3 reserved bytes).
+pub(crate) const PREFIX_FIELD_LEN: usize = 20;
+/// Length of a set-failover body.
+pub(crate) const FAILOVER_BODY_LEN: usize = 32;
+/// Length of an event body.
+pub(crate) const EVENT_BODY_LEN: usize = 64;
+/// Length of the fixed part of a path-entry body.
+pub(crate) const PATH_ENTRY_HDR_LEN: usize = 112;
+/// Length of the header of one path in a path-entry body.
+pub(crate) const PATH_ENTRY_PATH_HDR_LEN: usize = 32;
+
+/// The SRHs of a path-set request, framing already checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SrhList<'a> {
+    data: &'a [u8],
+    count: usize,
+}
+
+impl<'a> SrhList<'a> {
+    /// Iterates over the SRHs (an empty slice is a direct path).
+    pub(crate) fn iter(&self) -> SrhIter<'a> {
+        SrhIter {
+            data: self.data,
+            left: self.count,
+        }
+    }
+}
+
+/// Iterator over [`SrhList`].
+#[derive(Clone, Debug)]
+pub(crate) struct SrhIter<'a> {
+    data: &'a [u8],
+    left: usize,
+}
+
+impl<'a> Iterator for SrhIter<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.left == 0 {
+            return None;
+        }
+        let len = usize::from(get_u16(self.data, 0)?);
+        let srh = self.data.get(PATH_HDR_LEN..PATH_HDR_LEN + len)?;
+        self.data = &self.data[PATH_HDR_LEN + len..];
+        self.left -= 1;
+        Some(srh)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for SrhIter<'_> {}
+
+fn get_addr(b: &[u8], at: usize) -> Option<Addr> {
+    let s = b.get(at..at.checked_add(16)?)?;
+    let mut a = [0u8; 16];
+    a.copy_from_slice(s);
+    Some(a)
+}
+
+/// Decodes a prefix field; the reserved bytes must be zero.
+fn get_prefix(b: &[u8]) -> Result<Prefix, ProtoError> {
+    let addr = get_addr(b, 0).ok_or(ProtoError::BadBody)?;
+    match b.get(16..20) {
+        Some([len, 0, 0, 0]) => Ok(Prefix { addr, len: *len }),
+        _ => Err(ProtoError::BadBody),
+    }
+}
+
+/// Checks the framing of a path-set body.
+fn decode_path_set(body: &[u8]) -> Result<Request<'_>, ProtoError> {
+    if body.len() < PATH_SET_HDR_LEN {
+        return Err(ProtoError::BadBody);
+    }
+    let addr = get_addr(body, 0).ok_or(ProtoError::BadBody)?;
+    let (plen, count, flags) = (body[16], usize::from(body[17]), body[18]);
+    if flags & !PATH_SET_EXCL != 0 || body[19] != 0 {
+        return Err(ProtoError::BadBody);
+    }
+    let data = &body[PATH_SET_HDR_LEN..];
+    // Walk the paths once: each header, then exactly its bytes; nothing
+    // may follow the last one.
+    let mut at = 0;
+    for _ in 0..count {
+        let len = usize::from(get_u16(data, at).ok_or(ProtoError::BadBody)?);
+        if get_u16(data, at + 2) != Some(0) {
+            return Err(ProtoError::BadBody);
+        }
+        at += PATH_HDR_LEN + len;
+        if at > data.len() {
+            return Err(ProtoError::BadBody);
+        }
+    }
+    if at != data.len() {
+        return Err(ProtoError::BadBody);
+    }
+    Ok(Request::PathSet {
+        prefix: Prefix { addr, len: plen },
+        paths: SrhList { data, count },
+        excl: flags & PATH_SET_EXCL != 0,
+    })
+}
+
+fn decode_failover(body: &[u8]) -> Result<Request<'_>, ProtoError> {
+    if body.len() != FAILOVER_BODY_LEN || body[18] != 0 || body[19] != 0 {
+        return Err(ProtoError::BadBody);
+    }
+    let f = |at| get_u32(body, at).ok_or(ProtoError::BadBody);
+    Ok(Request::SetFailover(FailoverReq {
+        addr: get_addr(body, 0).ok_or(ProtoError::BadBody)?,
+        plen: body[16],
+        kind: body[17],
+        n: f(20)?,
+        m: f(24)?,
+        t_ms: f(28)?,
+    }))
 }
 
 /// Decodes one request message. Returns the header and the request.
-pub(crate) fn decode_request(buf: &[u8]) -> Result<(Header, Request), ProtoError> {
+pub(crate) fn decode_request(buf: &[u8]) -> Result<(Header, Request<'_>), ProtoError> {
     let hdr = Header::decode(buf)?;
     let body = &buf[HDR_LEN..];
     let ty = MsgType::from_raw(hdr.ty).ok_or(ProtoError::UnknownType(hdr.ty))?;
@@ -259,16 +474,30 @@ pub(crate) fn decode_request(buf: &[u8]) -> Result<(Header, Request), ProtoError
             }
             Request::Hello { min, max }
         }
-        MsgType::GetCounters | MsgType::GetKnobs => {
+        MsgType::GetCounters | MsgType::GetKnobs | MsgType::Subscribe => {
             if !body.is_empty() {
                 return Err(ProtoError::BadBody);
             }
-            if ty == MsgType::GetCounters {
-                Request::GetCounters
-            } else {
-                Request::GetKnobs
+            match ty {
+                MsgType::GetCounters => Request::GetCounters,
+                MsgType::GetKnobs => Request::GetKnobs,
+                _ => Request::Subscribe,
             }
         }
+        MsgType::PathSet => decode_path_set(body)?,
+        MsgType::PathDel => {
+            if body.len() != PREFIX_FIELD_LEN {
+                return Err(ProtoError::BadBody);
+            }
+            Request::PathDel {
+                prefix: get_prefix(body)?,
+            }
+        }
+        MsgType::PathGet => match (body.len(), get_u32(body, 0)) {
+            (4, Some(index)) => Request::PathGet { index },
+            _ => return Err(ProtoError::BadBody),
+        },
+        MsgType::SetFailover => decode_failover(body)?,
         _ => return Err(ProtoError::UnknownType(hdr.ty)),
     };
     Ok((hdr, req))
@@ -306,6 +535,15 @@ impl<'a> Writer<'a> {
 
     fn put_u64(&mut self, v: u64) -> Result<(), ProtoError> {
         self.put(&v.to_le_bytes())
+    }
+
+    fn put_u16(&mut self, v: u16) -> Result<(), ProtoError> {
+        self.put(&v.to_le_bytes())
+    }
+
+    fn put_prefix(&mut self, addr: &Addr, len: u8) -> Result<(), ProtoError> {
+        self.put(addr)?;
+        self.put(&[len, 0, 0, 0])
     }
 
     /// Writes `s` NUL-padded into a field of `width` bytes, truncating it so
@@ -365,6 +603,128 @@ pub(crate) fn encode_hello(
 #[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
 pub(crate) fn encode_empty(out: &mut [u8], ty: MsgType, seq: u32) -> Result<usize, ProtoError> {
     encode_msg(out, ty, seq, |_| Ok(()))
+}
+
+/// Encodes a path-set request (used by the controller).
+#[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
+pub(crate) fn encode_path_set(
+    out: &mut [u8],
+    seq: u32,
+    prefix: &Prefix,
+    srhs: &[&[u8]],
+    excl: bool,
+) -> Result<usize, ProtoError> {
+    let count = u8::try_from(srhs.len()).map_err(|_| ProtoError::NoSpace)?;
+    let flags = if excl { PATH_SET_EXCL } else { 0 };
+    encode_msg(out, MsgType::PathSet, seq, |w| {
+        w.put(&prefix.addr)?;
+        w.put(&[prefix.len, count, flags, 0])?;
+        for s in srhs {
+            w.put_u16(u16::try_from(s.len()).map_err(|_| ProtoError::NoSpace)?)?;
+            w.put_u16(0)?;
+            w.put(s)?;
+        }
+        Ok(())
+    })
+}
+
+/// Encodes a path-delete request (used by the controller).
+#[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
+pub(crate) fn encode_path_del(
+    out: &mut [u8],
+    seq: u32,
+    prefix: &Prefix,
+) -> Result<usize, ProtoError> {
+    encode_msg(out, MsgType::PathDel, seq, |w| {
+        w.put_prefix(&prefix.addr, prefix.len)
+    })
+}
+
+/// Encodes a path-get request (used by the controller).
+#[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
+pub(crate) fn encode_path_get(out: &mut [u8], seq: u32, index: u32) -> Result<usize, ProtoError> {
+    encode_msg(out, MsgType::PathGet, seq, |w| w.put_u32(index))
+}
+
+/// Encodes a set-failover request (used by the controller).
+#[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
+pub(crate) fn encode_set_failover(
+    out: &mut [u8],
+    seq: u32,
+    r: &FailoverReq,
+) -> Result<usize, ProtoError> {
+    encode_msg(out, MsgType::SetFailover, seq, |w| {
+        w.put(&r.addr)?;
+        w.put(&[r.plen, r.kind, 0, 0])?;
+        w.put_u32(r.n)?;
+        w.put_u32(r.m)?;
+        w.put_u32(r.t_ms)
+    })
+}
+
+/// Encodes an ack.
+pub(crate) fn encode_ack(out: &mut [u8], seq: u32) -> Result<usize, ProtoError> {
+    encode_msg(out, MsgType::Ack, seq, |_| Ok(()))
+}
+
+/// Encodes one event delivery.
+pub(crate) fn encode_event(out: &mut [u8], seq: u32, d: &Delivery) -> Result<usize, ProtoError> {
+    let e = &d.event;
+    encode_msg(out, MsgType::Event, seq, |w| {
+        w.put_u64(d.seq)?;
+        w.put_u64(d.lost)?;
+        w.put_u64(e.ktime_ns)?;
+        w.put(&[e.reason as u8, e.old, e.new, 0])?;
+        w.put_u16(e.sport)?;
+        w.put_u16(e.dport)?;
+        w.put(&e.saddr)?;
+        w.put(&e.daddr)
+    })
+}
+
+/// Encodes the `index`-th of `count` table entries.
+pub(crate) fn encode_path_entry(
+    out: &mut [u8],
+    seq: u32,
+    index: u32,
+    count: u32,
+    e: &Entry,
+) -> Result<usize, ProtoError> {
+    encode_msg(out, MsgType::PathEntry, seq, |w| {
+        w.put_u32(index)?;
+        w.put_u32(count)?;
+        w.put(&e.prefix.addr)?;
+        let kind = e.strategy.map_or(KIND_INHERIT, |s| s.kind as u8);
+        // Cannot truncate: an entry has at most MAX_PATHS paths.
+        w.put(&[e.prefix.len, e.len() as u8, kind, 0])?;
+        let s = e.strategy.unwrap_or(Strategy {
+            kind: StrategyKind::Off,
+            n: 0,
+            m: 0,
+            t_ms: 0,
+        });
+        w.put_u32(s.n)?;
+        w.put_u32(s.m)?;
+        w.put_u32(s.t_ms)?;
+        w.put_u32(e.generation)?;
+        w.put_u32(0)?;
+        for m in e.stats.moves {
+            w.put_u64(m)?;
+        }
+        w.put_u64(e.stats.apply_failed)?;
+        for p in e.paths() {
+            let b = p.srh.as_bytes();
+            // Cannot truncate: an SRH is at most MAX_SRH_LEN bytes.
+            w.put_u16(b.len() as u16)?;
+            w.put_u16(0)?;
+            w.put_u32(0)?;
+            w.put_u64(p.stats.starts)?;
+            w.put_u64(p.stats.moves_in)?;
+            w.put_u64(p.stats.moves_out)?;
+            w.put(b)?;
+        }
+        Ok(())
+    })
 }
 
 /// Contents of a hello reply.
@@ -466,6 +826,129 @@ pub(crate) enum Reply<'a> {
     Counters(Entries<'a>),
     /// Knobs reply; iterate with [`Entries::knobs`].
     Knobs(Entries<'a>),
+    /// Success without data.
+    Ack,
+    /// One path-table entry.
+    PathEntry(PathEntryView<'a>),
+    /// One event.
+    Event(Delivery),
+}
+
+/// A decoded path-table entry.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PathEntryView<'a> {
+    /// Index of the entry.
+    pub(crate) index: u32,
+    /// Entries in the table.
+    pub(crate) count: u32,
+    /// The prefix.
+    pub(crate) prefix: Prefix,
+    /// The prefix's override, if any.
+    pub(crate) strategy: Option<Strategy>,
+    /// Bumped whenever the paths are replaced.
+    pub(crate) generation: u32,
+    /// Path changes by reason value.
+    pub(crate) moves: [u64; REASONS],
+    /// Failed path changes.
+    pub(crate) apply_failed: u64,
+    npaths: usize,
+    data: &'a [u8],
+}
+
+#[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
+impl<'a> PathEntryView<'a> {
+    /// The paths: SRH bytes (empty: direct) and counters.
+    pub(crate) fn paths(&self) -> impl Iterator<Item = (&'a [u8], PathStats)> + 'a {
+        let mut data = self.data;
+        (0..self.npaths).map_while(move |_| {
+            let len = usize::from(get_u16(data, 0)?);
+            let stats = PathStats {
+                starts: get_u64(data, 8)?,
+                moves_in: get_u64(data, 16)?,
+                moves_out: get_u64(data, 24)?,
+            };
+            let end = PATH_ENTRY_PATH_HDR_LEN + len;
+            let srh = data.get(PATH_ENTRY_PATH_HDR_LEN..end)?;
+            data = &data[end..];
+            Some((srh, stats))
+        })
+    }
+
+    /// Number of paths.
+    pub(crate) fn npaths(&self) -> usize {
+        self.npaths
+    }
+}
+
+fn decode_path_entry(body: &[u8]) -> Result<PathEntryView<'_>, ProtoError> {
+    let bad = ProtoError::BadBody;
+    if body.len() < PATH_ENTRY_HDR_LEN {
+        return Err(bad);
+    }
+    let u = |at| get_u32(body, at).ok_or(bad);
+    let kind = body[26];
+    let strategy = if kind == KIND_INHERIT {
+        None
+    } else {
+        Some(Strategy {
+            kind: StrategyKind::from_raw(u32::from(kind)).ok_or(bad)?,
+            n: u(28)?,
+            m: u(32)?,
+            t_ms: u(36)?,
+        })
+    };
+    let mut moves = [0u64; REASONS];
+    for (i, m) in moves.iter_mut().enumerate() {
+        *m = get_u64(body, 48 + 8 * i).ok_or(bad)?;
+    }
+    let npaths = usize::from(body[25]);
+    let data = &body[PATH_ENTRY_HDR_LEN..];
+    let mut at = 0;
+    for _ in 0..npaths {
+        let len = usize::from(get_u16(data, at).ok_or(bad)?);
+        at += PATH_ENTRY_PATH_HDR_LEN + len;
+        if at > data.len() {
+            return Err(bad);
+        }
+    }
+    if at != data.len() {
+        return Err(bad);
+    }
+    Ok(PathEntryView {
+        index: u(0)?,
+        count: u(4)?,
+        prefix: Prefix {
+            addr: get_addr(body, 8).ok_or(bad)?,
+            len: body[24],
+        },
+        strategy,
+        generation: u(40)?,
+        moves,
+        apply_failed: get_u64(body, 48 + 8 * REASONS).ok_or(bad)?,
+        npaths,
+        data,
+    })
+}
+
+fn decode_event(body: &[u8]) -> Result<Delivery, ProtoError> {
+    let bad = ProtoError::BadBody;
+    if body.len() != EVENT_BODY_LEN {
+        return Err(bad);
+    }
+    Ok(Delivery {
+        seq: get_u64(body, 0).ok_or(bad)?,
+        lost: get_u64(body, 8).ok_or(bad)?,
+        event: Event {
+            ktime_ns: get_u64(body, 16).ok_or(bad)?,
+            reason: Reason::from_raw(body[24]).ok_or(bad)?,
+            old: body[25],
+            new: body[26],
+            sport: get_u16(body, 28).ok_or(bad)?,
+            dport: get_u16(body, 30).ok_or(bad)?,
+            saddr: get_addr(body, 32).ok_or(bad)?,
+            daddr: get_addr(body, 48).ok_or(bad)?,
+        },
+    })
 }
 
 /// The entry array of a counters or knobs reply, already length-checked.
@@ -542,6 +1025,10 @@ pub(crate) fn decode_reply(buf: &[u8]) -> Result<(Header, Reply<'_>), ProtoError
         }
         Some(MsgType::Knobs) if body.len() >= LIST_HDR_LEN => Reply::Knobs(list(KNOB_ENTRY_LEN)?),
         Some(MsgType::Counters | MsgType::Knobs) => return Err(ProtoError::BadBody),
+        Some(MsgType::Ack) if body.is_empty() => Reply::Ack,
+        Some(MsgType::Ack) => return Err(ProtoError::BadBody),
+        Some(MsgType::PathEntry) => Reply::PathEntry(decode_path_entry(body)?),
+        Some(MsgType::Event) => Reply::Event(decode_event(body)?),
         _ => return Err(ProtoError::UnknownType(hdr.ty)),
     };
     Ok((hdr, reply))
@@ -566,6 +1053,14 @@ pub(crate) struct ConnInfo {
     pub(crate) cong_avoid_calls: u32,
     /// Nanoseconds since tpc initialised the connection.
     pub(crate) age_ns: u64,
+    /// Current path index, or [`PATH_NONE`].
+    pub(crate) path: u32,
+    /// Paths of the destination's prefix (0 if none).
+    pub(crate) npaths: u32,
+    /// Path changes of this connection (the first path not counted).
+    pub(crate) moves: u32,
+    /// Failover signals (RTOs, duplicates) since the last progress or move.
+    pub(crate) retrans: u32,
 }
 
 impl ConnInfo {
@@ -583,7 +1078,11 @@ impl ConnInfo {
             w.put_u32(self.srtt_us)?;
             w.put_u32(self.loss_events)?;
             w.put_u32(self.cong_avoid_calls)?;
-            w.put_u64(self.age_ns)
+            w.put_u64(self.age_ns)?;
+            w.put_u32(self.path)?;
+            w.put_u32(self.npaths)?;
+            w.put_u32(self.moves)?;
+            w.put_u32(self.retrans)
         })();
     }
 
@@ -603,6 +1102,10 @@ impl ConnInfo {
                 loss_events: f(24),
                 cong_avoid_calls: f(28),
                 age_ns: get_u64(buf, 32).unwrap_or(0),
+                path: f(40),
+                npaths: f(44),
+                moves: f(48),
+                retrans: f(52),
             },
         ))
     }

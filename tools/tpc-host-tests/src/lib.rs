@@ -17,12 +17,20 @@ extern crate std;
 
 #[path = "../../../tpc/counters.rs"]
 pub(crate) mod counters;
+#[path = "../../../tpc/events.rs"]
+pub(crate) mod events;
+#[path = "../../../tpc/failover.rs"]
+pub(crate) mod failover;
 #[path = "../../../tpc/knobs.rs"]
 pub(crate) mod knobs;
+#[path = "../../../tpc/paths.rs"]
+pub(crate) mod paths;
 #[path = "../../../tpc/proto.rs"]
 pub(crate) mod proto;
 #[path = "../../../tpc/ring.rs"]
 pub(crate) mod ring;
+#[path = "../../../tpc/srh.rs"]
+pub(crate) mod srh;
 
 #[cfg(test)]
 mod tests;

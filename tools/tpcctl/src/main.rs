@@ -12,8 +12,17 @@ use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 #[allow(dead_code)] // The module-side encoders are not used here.
+#[path = "../../../tpc/events.rs"]
+mod events;
+#[allow(dead_code)]
+#[path = "../../../tpc/paths.rs"]
+mod paths;
+#[allow(dead_code)]
 #[path = "../../../tpc/proto.rs"]
 mod proto;
+#[allow(dead_code)]
+#[path = "../../../tpc/srh.rs"]
+mod srh;
 
 use proto::{MsgType, Reply};
 

@@ -198,6 +198,10 @@ fn conn_info_layout_and_prefixes() {
         loss_events: 2,
         cong_avoid_calls: 99,
         age_ns: 1 << 40,
+        path: 2,
+        npaths: 3,
+        moves: 5,
+        retrans: 1,
     };
     let mut buf = [0u8; CONN_INFO_LEN];
     info.encode(&mut buf);

@@ -31,6 +31,21 @@ int main(void) {
     P(TPC_CONN_INFO_VERSION); P(TPC_CONN_F_INITIALIZED);
     P(sizeof(struct tpc_conn_info)); P(offsetof(struct tpc_conn_info, age_ns));
     P(offsetof(struct tpc_conn_info, cong_avoid_calls));
+    P(offsetof(struct tpc_conn_info, retrans));
+    P(TPC_MSG_PATH_SET); P(TPC_MSG_PATH_DEL); P(TPC_MSG_PATH_GET);
+    P(TPC_MSG_SET_FAILOVER); P(TPC_MSG_SUBSCRIBE); P(TPC_MSG_ACK);
+    P(TPC_MSG_PATH_ENTRY); P(TPC_MSG_EVENT);
+    P(TPC_MAX_PREFIXES); P(TPC_MAX_PATHS); P(TPC_MAX_SEGMENTS); P(TPC_MAX_SRH_LEN);
+    P(sizeof(struct tpc_prefix)); P(sizeof(struct tpc_path_set)); P(TPC_PATH_SET_EXCL);
+    P(sizeof(struct tpc_path_hdr)); P(sizeof(struct tpc_failover));
+    P(TPC_STRATEGY_OFF); P(TPC_STRATEGY_NRTO); P(TPC_STRATEGY_TIMEOUT);
+    P(TPC_STRATEGY_INHERIT); P(TPC_SCOPE_GLOBAL);
+    P(TPC_REASON_INIT); P(TPC_REASON_RTO); P(TPC_REASON_DUPDATA); P(TPC_REASON_TIMEOUT);
+    P(TPC_REASON_PIN); P(TPC_REASON_REQUEST); P(TPC_REASON_COUNT);
+    P(sizeof(struct tpc_path_entry)); P(sizeof(struct tpc_path_entry_path));
+    P(sizeof(struct tpc_event)); P(offsetof(struct tpc_event, saddr));
+    P(TPC_SO_PIN); P(TPC_SO_MOVE); P(TPC_PIN_NONE);
+    P(TPC_CONN_F_MANAGED); P(TPC_CONN_F_PINNED); P(TPC_CONN_F_CLOSING); P(TPC_PATH_NONE);
     return 0;
 }
 "#;
@@ -100,6 +115,53 @@ fn c_header_matches_rust() {
         ("sizeof(struct tpc_conn_info)", CONN_INFO_LEN as i64),
         ("offsetof(struct tpc_conn_info, age_ns)", 32),
         ("offsetof(struct tpc_conn_info, cong_avoid_calls)", 28),
+        ("offsetof(struct tpc_conn_info, retrans)", 52),
+        ("TPC_MSG_PATH_SET", MsgType::PathSet as i64),
+        ("TPC_MSG_PATH_DEL", MsgType::PathDel as i64),
+        ("TPC_MSG_PATH_GET", MsgType::PathGet as i64),
+        ("TPC_MSG_SET_FAILOVER", MsgType::SetFailover as i64),
+        ("TPC_MSG_SUBSCRIBE", MsgType::Subscribe as i64),
+        ("TPC_MSG_ACK", MsgType::Ack as i64),
+        ("TPC_MSG_PATH_ENTRY", MsgType::PathEntry as i64),
+        ("TPC_MSG_EVENT", MsgType::Event as i64),
+        ("TPC_MAX_PREFIXES", crate::paths::MAX_PREFIXES as i64),
+        ("TPC_MAX_PATHS", crate::paths::MAX_PATHS as i64),
+        ("TPC_MAX_SEGMENTS", crate::srh::MAX_SEGMENTS as i64),
+        ("TPC_MAX_SRH_LEN", crate::srh::MAX_SRH_LEN as i64),
+        ("sizeof(struct tpc_prefix)", PREFIX_FIELD_LEN as i64),
+        ("sizeof(struct tpc_path_set)", PATH_SET_HDR_LEN as i64),
+        ("TPC_PATH_SET_EXCL", PATH_SET_EXCL as i64),
+        ("sizeof(struct tpc_path_hdr)", PATH_HDR_LEN as i64),
+        ("sizeof(struct tpc_failover)", FAILOVER_BODY_LEN as i64),
+        ("TPC_STRATEGY_OFF", crate::paths::StrategyKind::Off as i64),
+        ("TPC_STRATEGY_NRTO", crate::paths::StrategyKind::Nrto as i64),
+        (
+            "TPC_STRATEGY_TIMEOUT",
+            crate::paths::StrategyKind::Timeout as i64
+        ),
+        ("TPC_STRATEGY_INHERIT", KIND_INHERIT as i64),
+        ("TPC_SCOPE_GLOBAL", SCOPE_GLOBAL as i64),
+        ("TPC_REASON_INIT", crate::paths::Reason::Init as i64),
+        ("TPC_REASON_RTO", crate::paths::Reason::Rto as i64),
+        ("TPC_REASON_DUPDATA", crate::paths::Reason::DupData as i64),
+        ("TPC_REASON_TIMEOUT", crate::paths::Reason::Timeout as i64),
+        ("TPC_REASON_PIN", crate::paths::Reason::Pin as i64),
+        ("TPC_REASON_REQUEST", crate::paths::Reason::Request as i64),
+        ("TPC_REASON_COUNT", crate::paths::REASONS as i64),
+        ("sizeof(struct tpc_path_entry)", PATH_ENTRY_HDR_LEN as i64),
+        (
+            "sizeof(struct tpc_path_entry_path)",
+            PATH_ENTRY_PATH_HDR_LEN as i64
+        ),
+        ("sizeof(struct tpc_event)", EVENT_BODY_LEN as i64),
+        ("offsetof(struct tpc_event, saddr)", 32),
+        ("TPC_SO_PIN", SO_PIN as i64),
+        ("TPC_SO_MOVE", SO_MOVE as i64),
+        ("TPC_PIN_NONE", PIN_NONE as i64),
+        ("TPC_CONN_F_MANAGED", CONN_F_MANAGED as i64),
+        ("TPC_CONN_F_PINNED", CONN_F_PINNED as i64),
+        ("TPC_CONN_F_CLOSING", CONN_F_CLOSING as i64),
+        ("TPC_PATH_NONE", PATH_NONE as i64),
     ];
     for (k, v) in want {
         assert_eq!(c.get(k), Some(&v), "{k}");
