@@ -4,14 +4,20 @@
 //!
 //! This is the module's crate root and its policy code. It registers:
 //!
-//! - the congestion control `tpc`, which for now behaves exactly like Reno
-//!   (through the kernel's exported Reno helpers) while keeping per-socket
-//!   state in `icsk_ca_priv`;
-//! - the sysctls `net.tpc.*` (failover parameters N, M and T);
-//! - the private socket options `TPC_SO_*` (`getsockopt(TPC_SO_INFO)`
-//!   returns a connection's TPC state);
+//! - the congestion control `tpc`: Reno (through the kernel's exported Reno
+//!   helpers) plus the TCP Path Changer. A connection whose destination has
+//!   paths in the path table starts on path 0 and, when it stops making
+//!   progress, moves to the next path (NRTOChanger or TimeoutChanger on the
+//!   sender, duplicate data on the receiver): a new SRv6 routing header on
+//!   the socket plus TCP_PATH_CHANGED;
+//! - a probe on the `kfree_skb` tracepoint, which sees the duplicate data
+//!   segments TCP input drops (the receiver-side signal, without a kernel
+//!   patch);
+//! - the sysctls `net.tpc.*` (strategy, N, M, T, parity);
+//! - the private socket options `TPC_SO_*` (connection state, pin to a
+//!   path, move now);
 //! - the control device `/dev/tpc`, speaking the versioned message protocol
-//!   of `tpc/proto.rs` (hello/version exchange, counters and knobs queries).
+//!   of `tpc/proto.rs` (path table, strategies, events, counters).
 //!
 //! There is no `unsafe` here: kernel interfaces are reached through the safe
 //! wrappers of `rust/` (module `sys`), and the protocol, queue, knob and
@@ -19,7 +25,7 @@
 //! crate compiles too. See `Documentation/admin-guide.rst` for the ABI.
 
 use core::pin::Pin;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Mutex};
@@ -28,21 +34,34 @@ use kernel::uaccess::{UserSliceReader, UserSliceWriter};
 
 #[path = "tpc/counters.rs"]
 mod counters;
+#[path = "tpc/events.rs"]
+mod events;
+#[path = "tpc/failover.rs"]
+mod failover;
 #[path = "tpc/knobs.rs"]
 mod knobs;
+#[path = "tpc/paths.rs"]
+mod paths;
 #[path = "tpc/proto.rs"]
 mod proto;
 #[path = "tpc/ring.rs"]
 mod ring;
+#[path = "tpc/srh.rs"]
+mod srh;
 #[path = "rust/mod.rs"]
 mod sys;
 
 use counters::{Counter, Counters};
-use knobs::Knobs;
-use proto::{ProtoError, Request};
+use events::{Event, EventLog};
+use failover::{Flow, Verdict};
+use knobs::{Knob, Knobs};
+use paths::{
+    AddrFmt, Entry, PathError, PathTable, Prefix, Reason, Srh, Strategy, StrategyKind, MAX_PREFIXES,
+};
+use proto::{FailoverReq, ProtoError, Request};
 use ring::MsgRing;
-use sys::bh_lock::BhSpinLock;
-use sys::cong::{self, CaState, LockedSock, OpsSlot, Sock};
+use sys::bh_lock::{BhSpinLock, StaticBhLock, StaticLockId};
+use sys::cong::{self, Addrs, CaState, LockedSock, OpsSlot, Phase, Sock};
 use sys::miscdev::{self, Readiness, Waker};
 use sys::{err, sockopt, sysctl};
 
@@ -60,6 +79,18 @@ static COUNTERS: Counters = Counters::new();
 static KNOBS: Knobs = Knobs::new();
 /// The registered `tpc` ops, for recognising sockets that use them.
 static TPC_OPS: OpsSlot<Tpc> = OpsSlot::new();
+/// The path table: written by the controller, read by TCP callbacks.
+static PATHS: StaticBhLock<PathTable<[Option<Entry>; MAX_PREFIXES]>> = StaticBhLock::new(
+    StaticLockId::Paths,
+    PathTable::from_empty([None; MAX_PREFIXES]),
+);
+/// Events kept for subscribed readers of `/dev/tpc`.
+const EVENT_LOG_LEN: usize = 1024;
+/// The path-change event log.
+static EVENTS: StaticBhLock<EventLog<[Event; EVENT_LOG_LEN]>> = StaticBhLock::new(
+    StaticLockId::Events,
+    EventLog::new([Event::EMPTY; EVENT_LOG_LEN]),
+);
 
 /// Prints a warning unless the networking log rate limit is exceeded.
 macro_rules! warn_rl {
@@ -74,13 +105,13 @@ fn now_ns() -> i64 {
     Ktime::ktime_get().to_ns()
 }
 
-// ---- Congestion control ------------------------------------------------
+// ---- Congestion control and path changes ------------------------------
 
 /// The `tpc` congestion control.
 struct Tpc;
 
 /// Per-connection state of `tpc` (lives in `icsk_ca_priv`).
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct TpcSock {
     /// When `tpc` took charge of the connection (`ktime_get`, ns).
     init_ns: i64,
@@ -88,6 +119,235 @@ struct TpcSock {
     loss_events: u32,
     /// ACKs that reached congestion avoidance.
     cong_avoid_calls: u32,
+    /// Failover state.
+    flow: Flow,
+    /// The strategy in force; `None` while the destination has no paths
+    /// (the connection is not managed).
+    strategy: Option<Strategy>,
+    /// Current path index.
+    path: u8,
+    /// Pinned by the application: strategies leave it alone.
+    pinned: bool,
+    /// A FIN was seen: no more path changes.
+    closing: bool,
+    /// Path changes (the first path not counted).
+    moves: u32,
+}
+
+/// The failover signals.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    /// A retransmission timeout (sender).
+    Rto,
+    /// A duplicate data segment (receiver).
+    Dup,
+}
+
+/// A path change to make: from `old` to `new`, whose SRH is `srh`.
+struct Move {
+    old: usize,
+    new: usize,
+    srh: Srh,
+    reason: Reason,
+}
+
+/// The strategy of prefixes without an override (the sysctls).
+fn global_strategy() -> Strategy {
+    Strategy {
+        kind: StrategyKind::from_raw(KNOBS.get(Knob::Strategy) as u32).unwrap_or(StrategyKind::Off),
+        n: KNOBS.get(Knob::Rtos) as u32,
+        m: KNOBS.get(Knob::Dups) as u32,
+        t_ms: KNOBS.get(Knob::TimeoutMs) as u32,
+    }
+}
+
+fn effective_strategy(e: &Entry) -> Strategy {
+    e.strategy.unwrap_or_else(global_strategy)
+}
+
+/// Appends an event and wakes `/dev/tpc` readers. Any context.
+fn emit(a: &Addrs, reason: Reason, old: usize, new: usize, now: i64) {
+    EVENTS.lock().push(Event {
+        ktime_ns: now as u64,
+        reason,
+        // Path indices are below MAX_PATHS.
+        old: old as u8,
+        new: new as u8,
+        saddr: a.saddr,
+        daddr: a.daddr,
+        sport: a.sport,
+        dport: a.dport,
+    });
+    COUNTERS.inc(Counter::Events);
+    miscdev::wake_all();
+}
+
+fn move_counter(r: Reason) -> Counter {
+    match r {
+        Reason::Init => Counter::PathStarts,
+        Reason::Rto => Counter::MovesRto,
+        Reason::DupData => Counter::MovesDupData,
+        Reason::Timeout => Counter::MovesTimeout,
+        Reason::Pin => Counter::MovesPin,
+        Reason::Request => Counter::MovesRequest,
+    }
+}
+
+/// Applies `m` to the connection: the new routing header, then
+/// TCP_PATH_CHANGED (always after an RTO; elsewhere if `net.tpc.parity`),
+/// then, for a receiver-side move, an immediate ACK on the new path (the
+/// duplicate ACK TCP sent before our probe ran left on the old one).
+/// Runs with the socket lock held, in whatever context the signal came
+/// from; the header is swapped directly (no deferral), so the next segment
+/// the socket sends takes the new path.
+fn apply_move(sk: &mut Sock<'_, Tpc>, a: &Addrs, m: &Move, now: i64) -> Result {
+    if let Err(e) = sk.set_rthdr(m.srh.as_bytes()) {
+        COUNTERS.inc(Counter::MovesFailed);
+        if let Some(entry) = PATHS.lock().lookup(&a.daddr) {
+            entry.stats.apply_failed += 1;
+        }
+        warn_rl!(
+            "[{}]:{} -> [{}]:{}: path {} -> {} ({}) failed ({:?}); keeping path {}\n",
+            AddrFmt(&a.saddr),
+            a.sport,
+            AddrFmt(&a.daddr),
+            a.dport,
+            m.old,
+            m.new,
+            m.reason.name(),
+            e,
+            m.old
+        );
+        return Err(e);
+    }
+    let rto_move = matches!(m.reason, Reason::Rto | Reason::Timeout);
+    if rto_move || KNOBS.get(Knob::Parity) != 0 {
+        sk.path_changed();
+    }
+    if m.reason == Reason::DupData {
+        sk.send_ack();
+    }
+    if let Some(d) = sk.data() {
+        if m.reason != Reason::Init {
+            d.flow.moved(now);
+            d.moves = d.moves.saturating_add(1);
+        }
+        d.path = m.new as u8;
+    }
+    if let Some(entry) = PATHS.lock().lookup(&a.daddr) {
+        let old = (m.reason != Reason::Init).then_some(m.old);
+        entry.record_move(old, m.new, m.reason);
+    }
+    COUNTERS.inc(move_counter(m.reason));
+    let spent = (now_ns() - now).max(0) as u64;
+    COUNTERS.add(Counter::MoveApplyNs, spent);
+    COUNTERS.max(Counter::MoveApplyMaxNs, spent);
+    emit(a, m.reason, m.old, m.new, now);
+    Ok(())
+}
+
+/// Puts a connection that starts under `tpc` on path 0 of its destination,
+/// if the destination has paths and a strategy is on.
+fn start_path(sk: &mut Sock<'_, Tpc>, now: i64) {
+    let Some(a) = sk.addrs() else { return };
+    let found = {
+        let mut t = PATHS.lock();
+        t.lookup(&a.daddr).and_then(|e| {
+            let s = effective_strategy(e);
+            (s.kind != StrategyKind::Off).then(|| (s, e.paths()[0].srh))
+        })
+    };
+    let Some((strategy, srh)) = found else { return };
+    if let Some(d) = sk.data() {
+        d.strategy = Some(strategy);
+        d.flow = Flow::new(now);
+    }
+    let m = Move {
+        old: 0,
+        new: 0,
+        srh,
+        reason: Reason::Init,
+    };
+    // A direct path 0 leaves whatever routing header the application set.
+    if srh.is_direct() {
+        if KNOBS.get(Knob::Parity) != 0 {
+            sk.path_changed();
+        }
+        if let Some(entry) = PATHS.lock().lookup(&a.daddr) {
+            entry.record_move(None, 0, Reason::Init);
+        }
+        COUNTERS.inc(Counter::PathStarts);
+        emit(&a, Reason::Init, 0, 0, now);
+    } else {
+        // On failure the connection stays on the routing table's path;
+        // failover may still move it later.
+        let _ = apply_move(sk, &a, &m, now);
+    }
+}
+
+/// Feeds a failover signal to the connection's strategy; moves it to the
+/// next path when the strategy says so.
+fn on_signal(sk: &mut Sock<'_, Tpc>, sig: Signal) {
+    let phase = sk.phase();
+    let Some(mut st) = sk.data().map(|d| *d) else {
+        return;
+    };
+    if st.strategy.is_none() || st.closing || st.pinned {
+        return;
+    }
+    if phase == Phase::Closing {
+        // Parity with the original, which dropped a flow's state on FIN.
+        if let Some(d) = sk.data() {
+            d.closing = true;
+        }
+        return;
+    }
+    if phase != Phase::Established {
+        return;
+    }
+    let Some(a) = sk.addrs() else { return };
+    let now = now_ns();
+    let (snd_una, rcv_nxt) = (sk.snd_una(), sk.rcv_nxt());
+    COUNTERS.inc(match sig {
+        Signal::Rto => Counter::RtoSignals,
+        Signal::Dup => Counter::DupSignals,
+    });
+    let decision = {
+        let mut t = PATHS.lock();
+        match t.lookup(&a.daddr) {
+            // The paths were deleted: the connection is no longer managed.
+            None => {
+                st.strategy = None;
+                None
+            }
+            Some(e) => {
+                let s = effective_strategy(e);
+                st.strategy = Some(s);
+                let v = match sig {
+                    Signal::Rto => st.flow.on_rto(&s, snd_una, now),
+                    Signal::Dup => st.flow.on_dup(&s, rcv_nxt),
+                };
+                let old = usize::from(st.path);
+                let new = e.next_after(old);
+                (v == Verdict::Move && new != old).then(|| Move {
+                    old,
+                    new,
+                    srh: e.paths()[new].srh,
+                    reason: match (sig, s.kind) {
+                        (Signal::Dup, _) => Reason::DupData,
+                        (Signal::Rto, StrategyKind::Timeout) => Reason::Timeout,
+                        (Signal::Rto, _) => Reason::Rto,
+                    },
+                })
+            }
+        }
+    };
+    if let Some(d) = sk.data() {
+        *d = st;
+    }
+    if let Some(m) = decision {
+        let _ = apply_move(sk, &a, &m, now);
+    }
 }
 
 #[vtable]
@@ -96,10 +356,12 @@ impl cong::Algorithm for Tpc {
     type Data = TpcSock;
 
     fn init(sk: &mut Sock<'_, Self>) {
+        let now = now_ns();
         if let Some(d) = sk.data() {
-            d.init_ns = now_ns();
+            d.init_ns = now;
         }
         COUNTERS.inc(Counter::ConnsInitialized);
+        start_path(sk, now);
     }
 
     fn release(sk: &mut Sock<'_, Self>) {
@@ -133,6 +395,27 @@ impl cong::Algorithm for Tpc {
         if let Some(d) = sk.data() {
             d.loss_events = d.loss_events.wrapping_add(1);
         }
+        // Runs before the retransmission and before the backoff doubles,
+        // as TCP_PATH_CHANGED expects.
+        if sk.is_rto() {
+            on_signal(sk, Signal::Rto);
+        }
+    }
+
+    fn pkts_acked(sk: &mut Sock<'_, Self>, _pkts: u32, rtt_us: Option<u32>) {
+        if rtt_us.is_none() {
+            return;
+        }
+        if let Some(d) = sk.data() {
+            // Only TimeoutChanger keeps a clock; skip ktime otherwise.
+            if let Some(s) = d.strategy.filter(|s| s.kind == StrategyKind::Timeout) {
+                d.flow.on_rtt_sample(&s, now_ns());
+            }
+        }
+    }
+
+    fn dup_data(sk: &mut Sock<'_, Self>) {
+        on_signal(sk, Signal::Dup);
     }
 }
 
@@ -159,19 +442,107 @@ fn conn_info(sk: &mut LockedSock<'_>, out: &mut [u8]) -> Result<usize, SockoptEr
         snd_cwnd: s.snd_cwnd(),
         snd_ssthresh: s.snd_ssthresh(),
         srtt_us: s.srtt_us(),
+        path: proto::PATH_NONE,
         ..Default::default()
     };
+    let npaths = s
+        .addrs()
+        .and_then(|a| PATHS.lock().lookup(&a.daddr).map(|e| e.len() as u32))
+        .unwrap_or(0);
     if let Some(d) = s.data() {
         info.flags |= proto::CONN_F_INITIALIZED;
         info.loss_events = d.loss_events;
         info.cong_avoid_calls = d.cong_avoid_calls;
         info.age_ns = now_ns().saturating_sub(d.init_ns).max(0) as u64;
+        info.moves = d.moves;
+        info.retrans = d.flow.retrans;
+        if d.strategy.is_some() {
+            info.flags |= proto::CONN_F_MANAGED;
+            info.path = u32::from(d.path);
+            info.npaths = npaths;
+        }
+        if d.pinned {
+            info.flags |= proto::CONN_F_PINNED;
+        }
+        if d.closing {
+            info.flags |= proto::CONN_F_CLOSING;
+        }
     }
     let mut buf = [0u8; proto::CONN_INFO_LEN];
     info.encode(&mut buf);
     let n = out.len().min(buf.len());
     out[..n].copy_from_slice(&buf[..n]);
     Ok(n)
+}
+
+/// What an application asks of its connection's path.
+#[derive(Clone, Copy)]
+enum PathRequest {
+    /// Move to this path and stay there.
+    Pin(u32),
+    /// Remove the pin.
+    Unpin,
+    /// Move to the next path now.
+    Next,
+}
+
+/// `TPC_SO_PIN` and `TPC_SO_MOVE`, under `lock_sock()`.
+fn path_request(sk: &mut LockedSock<'_>, req: PathRequest) -> Result<(), SockoptError> {
+    let mut s = sk
+        .congestion(&TPC_OPS)
+        .ok_or((ENOENT, "socket does not use tpc"))?;
+    if s.phase() != Phase::Established {
+        return Err((err::enotconn(), "connection not established"));
+    }
+    let a = s.addrs().ok_or((ENOENT, "not an IPv6 connection"))?;
+    let mut st = s
+        .data()
+        .map(|d| *d)
+        .ok_or((ENOENT, "tpc state not initialised"))?;
+    if let PathRequest::Unpin = req {
+        st.pinned = false;
+        if let Some(d) = s.data() {
+            *d = st;
+        }
+        return Ok(());
+    }
+    let now = now_ns();
+    let m = {
+        let mut t = PATHS.lock();
+        let e = t
+            .lookup(&a.daddr)
+            .ok_or((ENOENT, "no paths for this destination"))?;
+        let old = usize::from(st.path);
+        let (new, reason) = match req {
+            PathRequest::Pin(k) => {
+                let k = k as usize;
+                if k >= e.len() {
+                    return Err((ENOENT, "no path with this index"));
+                }
+                (k, Reason::Pin)
+            }
+            _ => (e.next_after(old), Reason::Request),
+        };
+        if st.strategy.is_none() {
+            // Started before its destination had paths: managed from now.
+            st.strategy = Some(effective_strategy(e));
+            st.flow = Flow::new(now);
+        }
+        Move {
+            old,
+            new,
+            srh: e.paths()[new].srh,
+            reason,
+        }
+    };
+    st.pinned = matches!(req, PathRequest::Pin(_)) || st.pinned;
+    if let Some(d) = s.data() {
+        *d = st;
+    }
+    if m.new == m.old && m.reason == Reason::Pin {
+        return Ok(());
+    }
+    apply_move(&mut s, &a, &m, now).map_err(|e| (e, "path change failed (option memory)"))
 }
 
 impl sockopt::Handler for TpcSockopts {
@@ -205,14 +576,28 @@ impl sockopt::Handler for TpcSockopts {
         }
     }
 
-    fn set(_sk: &mut LockedSock<'_>, optname: i32, input: &[u8]) -> Result {
-        COUNTERS.inc(Counter::SockoptRejected);
-        warn_rl!(
-            "setsockopt({:#x}, len {}) rejected: no such option\n",
-            optname,
-            input.len()
-        );
-        Err(err::enoprotoopt())
+    fn set(sk: &mut LockedSock<'_>, optname: i32, input: &[u8]) -> Result {
+        let r = match optname {
+            proto::SO_PIN => match <[u8; 4]>::try_from(input) {
+                Ok(b) if u32::from_ne_bytes(b) == proto::PIN_NONE => {
+                    path_request(sk, PathRequest::Unpin)
+                }
+                Ok(b) => path_request(sk, PathRequest::Pin(u32::from_ne_bytes(b))),
+                Err(_) => Err((EINVAL, "TPC_SO_PIN takes a 4-byte path index")),
+            },
+            proto::SO_MOVE => path_request(sk, PathRequest::Next),
+            _ => Err((err::enoprotoopt(), "no such option")),
+        };
+        r.map_err(|(e, why)| {
+            COUNTERS.inc(Counter::SockoptRejected);
+            warn_rl!(
+                "setsockopt({:#x}, len {}) rejected: {}\n",
+                optname,
+                input.len(),
+                why
+            );
+            e
+        })
     }
 }
 
@@ -258,6 +643,10 @@ struct CtlFile {
     /// Serialises readers and writers of this file and owns their buffers.
     #[pin]
     io: Mutex<Scratch>,
+    /// The file receives events (after a subscribe request).
+    subscribed: AtomicBool,
+    /// Sequence number of the next event to deliver.
+    cursor: AtomicU64,
 }
 
 #[pinned_drop]
@@ -285,8 +674,122 @@ fn reject(len: usize, e: ProtoError) -> Error {
     proto_errno(e)
 }
 
-/// Encodes the reply to `req` into `out`.
-fn answer(req: Request, seq: u32, out: &mut [u8]) -> Result<usize, ProtoError> {
+/// A refused control request: logs why and returns the errno.
+fn refuse(what: &str, e: PathError) -> Error {
+    COUNTERS.inc(Counter::DevMsgsRejected);
+    warn_rl!("/dev/tpc: {} refused: {}\n", what, e);
+    match e {
+        PathError::TableFull => ENOSPC,
+        PathError::NotFound => ENOENT,
+        PathError::Exists => EEXIST,
+        _ => EINVAL,
+    }
+}
+
+/// Applies a strategy change; see `struct tpc_failover` in the uapi header.
+fn set_failover(r: &FailoverReq) -> Result<(), (Error, &'static str)> {
+    let bad = |why| (EINVAL, why);
+    let check = |k: Knob, v: u32| -> Result<Option<i32>, (Error, &'static str)> {
+        if v == 0 {
+            return Ok(None);
+        }
+        let d = k.def();
+        match i32::try_from(v) {
+            Ok(v) if (d.min..=d.max).contains(&v) => Ok(Some(v)),
+            _ => Err(bad("n, m or t out of the sysctl's range")),
+        }
+    };
+    let (n, m, t) = (
+        check(Knob::Rtos, r.n)?,
+        check(Knob::Dups, r.m)?,
+        check(Knob::TimeoutMs, r.t_ms)?,
+    );
+    let kind = if r.kind == proto::KIND_INHERIT {
+        None
+    } else {
+        Some(StrategyKind::from_raw(u32::from(r.kind)).ok_or(bad("unknown strategy"))?)
+    };
+    if r.plen == proto::SCOPE_GLOBAL {
+        let kind = kind.ok_or(bad("'inherit' needs a prefix"))?;
+        for (k, v) in [(Knob::Rtos, n), (Knob::Dups, m), (Knob::TimeoutMs, t)] {
+            if let Some(v) = v {
+                // In range: checked above.
+                let _ = KNOBS.set(k, v);
+            }
+        }
+        let _ = KNOBS.set(Knob::Strategy, kind as i32);
+        return Ok(());
+    }
+    let prefix = Prefix::new(r.addr, r.plen).map_err(|e| (EINVAL, e.as_str()))?;
+    let g = global_strategy();
+    let s = kind.map(|kind| Strategy {
+        kind,
+        n: n.map_or(g.n, |v| v as u32),
+        m: m.map_or(g.m, |v| v as u32),
+        t_ms: t.map_or(g.t_ms, |v| v as u32),
+    });
+    PATHS
+        .lock()
+        .set_strategy(prefix, s)
+        .map_err(|e| (ENOENT, e.as_str()))
+}
+
+/// Carries out `req` and encodes its reply into `out`.
+fn answer(file: &CtlFile, req: Request<'_>, seq: u32, out: &mut [u8]) -> Result<usize> {
+    let len = out.len();
+    let proto_err = |e| reject(len, e);
+    match req {
+        Request::PathSet {
+            prefix,
+            paths,
+            excl,
+        } => {
+            let n = paths.iter().len();
+            PATHS
+                .lock()
+                .set(prefix, paths.iter(), excl)
+                .map_err(|e| refuse("path set", e))?;
+            pr_info!("paths of {} set: {} path(s)\n", prefix, n);
+            proto::encode_ack(out, seq).map_err(proto_err)
+        }
+        Request::PathDel { prefix } => {
+            PATHS
+                .lock()
+                .del(prefix)
+                .map_err(|e| refuse("path delete", e))?;
+            pr_info!("paths of {} deleted\n", prefix);
+            proto::encode_ack(out, seq).map_err(proto_err)
+        }
+        Request::PathGet { index } => {
+            let (entry, count) = {
+                let t = PATHS.lock();
+                (t.nth(index as usize).copied(), t.len())
+            };
+            // Walking past the end is how readers find it: no log line.
+            let entry = entry.ok_or(ENOENT)?;
+            proto::encode_path_entry(out, seq, index, count as u32, &entry).map_err(proto_err)
+        }
+        Request::SetFailover(r) => {
+            set_failover(&r).map_err(|(e, why)| {
+                COUNTERS.inc(Counter::DevMsgsRejected);
+                warn_rl!("/dev/tpc: failover setting refused: {}\n", why);
+                e
+            })?;
+            proto::encode_ack(out, seq).map_err(proto_err)
+        }
+        Request::Subscribe => {
+            file.cursor.store(EVENTS.lock().head(), Ordering::Relaxed);
+            file.subscribed.store(true, Ordering::Release);
+            proto::encode_ack(out, seq).map_err(proto_err)
+        }
+        Request::Hello { .. } | Request::GetCounters | Request::GetKnobs => {
+            answer_query(req, seq, out).map_err(proto_err)
+        }
+    }
+}
+
+/// Encodes the reply to a read-only query.
+fn answer_query(req: Request<'_>, seq: u32, out: &mut [u8]) -> Result<usize, ProtoError> {
     match req {
         Request::Hello { .. } => proto::encode_hello_reply(
             out,
@@ -312,6 +815,7 @@ fn answer(req: Request, seq: u32, out: &mut [u8]) -> Result<usize, ProtoError> {
                 }
             }),
         ),
+        _ => Err(ProtoError::UnknownType(0)),
     }
 }
 
@@ -348,6 +852,8 @@ impl miscdev::FileOps for CtlFile {
                 pin_init!(CtlFile {
                     queue,
                     io <- new_mutex!(scratch, "tpc_ctl_io"),
+                    subscribed: AtomicBool::new(false),
+                    cursor: AtomicU64::new(0),
                 }),
                 GFP_KERNEL,
             )
@@ -365,10 +871,14 @@ impl miscdev::FileOps for CtlFile {
         let n = {
             let q = this.queue.lock();
             match q.front_len() {
-                None => return Err(EAGAIN),
+                None => None,
                 Some(n) if n > out.len() => return Err(err::emsgsize()),
-                Some(_) => q.peek(&mut io.tx).ok_or(EINVAL)?,
+                Some(_) => Some(q.peek(&mut io.tx).ok_or(EINVAL)?),
             }
+        };
+        // Replies first, then events.
+        let Some(n) = n else {
+            return read_event(&this, &mut io.tx, out);
         };
         // A failed copy leaves the message queued: nothing is lost.
         out.write_slice(&io.tx[..n])?;
@@ -398,7 +908,7 @@ impl miscdev::FileOps for CtlFile {
             warn_rl!("/dev/tpc: reply queue full, read pending replies first\n");
             return Err(EAGAIN);
         }
-        let n = answer(req, hdr.seq, &mut io.tx).map_err(|e| reject(len, e))?;
+        let n = answer(&this, req, hdr.seq, &mut io.tx)?;
         // Cannot fail: space was checked and only this (serialised) writer
         // adds to the queue.
         this.queue.lock().push(&io.tx[..n]).map_err(|_| EAGAIN)?;
@@ -408,12 +918,38 @@ impl miscdev::FileOps for CtlFile {
     }
 
     fn poll(this: Pin<&Self>) -> Readiness {
-        let q = this.queue.lock();
+        let (replies, writable) = {
+            let q = this.queue.lock();
+            (!q.is_empty(), q.fits(proto::MSG_MAX))
+        };
+        let events = this.subscribed.load(Ordering::Acquire)
+            && EVENTS.lock().pending(this.cursor.load(Ordering::Relaxed));
         Readiness {
-            readable: !q.is_empty(),
-            writable: q.fits(proto::MSG_MAX),
+            readable: replies || events,
+            writable,
         }
     }
+}
+
+/// Delivers the next event to a subscribed reader (readers of one file are
+/// serialised by its `io` lock). A failed copy leaves the event unread.
+fn read_event(file: &CtlFile, tx: &mut [u8], out: &mut UserSliceWriter) -> Result<usize> {
+    if !file.subscribed.load(Ordering::Acquire) {
+        return Err(EAGAIN);
+    }
+    let mut cursor = file.cursor.load(Ordering::Relaxed);
+    let d = EVENTS.lock().read(&mut cursor).ok_or(EAGAIN)?;
+    let n = proto::encode_event(tx, 0, &d).map_err(|_| EINVAL)?;
+    if n > out.len() {
+        return Err(err::emsgsize());
+    }
+    out.write_slice(&tx[..n])?;
+    file.cursor.store(cursor, Ordering::Relaxed);
+    if d.lost > 0 {
+        COUNTERS.add(Counter::EventsLost, d.lost);
+    }
+    COUNTERS.inc(Counter::DevMsgsTx);
+    Ok(n)
 }
 
 // ---- Module ------------------------------------------------------------------
@@ -421,6 +957,7 @@ impl miscdev::FileOps for CtlFile {
 /// The loaded module: its registrations, undone in reverse order on unload
 /// (fields drop in declaration order).
 struct TcpPathChanger {
+    _dup: cong::DupProbe<Tpc>,
     _cong: cong::Registration<Tpc>,
     _dev: miscdev::Registration<CtlFile>,
     _sockopt: sockopt::Registration<TpcSockopts>,
@@ -450,6 +987,7 @@ impl kernel::Module for TcpPathChanger {
         let sockopt = sockopt::Registration::register()?;
         let dev = miscdev::Registration::register(c_str!("tpc"), 0o600)?;
         let cong = cong::Registration::register(&TPC_OPS)?;
+        let dup = cong::DupProbe::register(&cong)?;
         READY.store(true, Ordering::Release);
         pr_info!(
             "version {} loaded: congestion control \"tpc\", /dev/tpc, net.tpc.*, sockopts {:#x}..{:#x}\n",
@@ -458,6 +996,7 @@ impl kernel::Module for TcpPathChanger {
             proto::SOCKOPT_BASE + proto::SOCKOPT_COUNT - 1
         );
         Ok(Self {
+            _dup: dup,
             _cong: cong,
             _dev: dev,
             _sockopt: sockopt,

@@ -101,3 +101,88 @@ impl<T> Drop for BhGuard<'_, T> {
         unsafe { ffi::tpc_shim_bh_unlock(self.lock.lock.as_ptr()) };
     }
 }
+
+/// Identity of one of the shim's statically allocated BH locks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum StaticLockId {
+    /// The path table (`TPC_LOCK_PATHS`).
+    Paths = 0,
+    /// The event log (`TPC_LOCK_EVENTS`).
+    Events = 1,
+}
+
+/// A BH-safe spinlock for a `static`: the lock itself is a `DEFINE_SPINLOCK`
+/// of the shim, chosen by `id`, so it needs no allocation and is usable from
+/// module load to unload (and by callbacks that run until their
+/// unregistration).
+///
+/// # Invariants
+///
+/// No two `StaticBhLock`s use the same `id`: `new` is only called in
+/// `static` initialisers with distinct ids (each id guards exactly one
+/// value).
+pub(crate) struct StaticBhLock<T> {
+    id: StaticLockId,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: As for `BhSpinLock`: `T` is only reached under the lock.
+unsafe impl<T: Send> Sync for StaticBhLock<T> {}
+
+impl<T> StaticBhLock<T> {
+    /// Wraps `data` in lock `id`. Every id may be used by one `static` only.
+    pub(crate) const fn new(id: StaticLockId, data: T) -> Self {
+        // INVARIANT: Callers use each id once (see the type invariant).
+        Self {
+            id,
+            data: UnsafeCell::new(data),
+        }
+    }
+
+    /// Acquires the lock, disabling bottom halves until the guard drops.
+    pub(crate) fn lock(&self) -> StaticBhGuard<'_, T> {
+        // SAFETY: `id` names one of the shim's initialised static locks.
+        unsafe { ffi::tpc_shim_static_lock(self.id as u32) };
+        // INVARIANT: The lock was just acquired.
+        StaticBhGuard {
+            lock: self,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+/// Proof that a [`StaticBhLock`] is held; unlocks on drop.
+///
+/// # Invariants
+///
+/// The lock `lock.id` is held by the current CPU for the guard's lifetime.
+pub(crate) struct StaticBhGuard<'a, T> {
+    lock: &'a StaticBhLock<T>,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<T> Deref for StaticBhGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: The lock is held (type invariant) and it guards only this
+        // value (invariant of `StaticBhLock`), so no `&mut` to it exists.
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T> DerefMut for StaticBhGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: As in `deref`, and `&mut self` makes this the only
+        // reference.
+        unsafe { &mut *self.lock.data.get() }
+    }
+}
+
+impl<T> Drop for StaticBhGuard<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant this CPU holds the lock.
+        unsafe { ffi::tpc_shim_static_unlock(self.lock.id as u32) };
+    }
+}

@@ -68,6 +68,44 @@ impl TryFrom<u8> for CaState {
     }
 }
 
+/// Where a connection is in its life, as far as path changes care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// `TCP_SYN_RECV`: a passive open being established.
+    SynRecv,
+    /// `TCP_ESTABLISHED`.
+    Established,
+    /// A FIN was sent or received, or the socket is closed.
+    Closing,
+    /// Any other state (`SYN_SENT`, `LISTEN`, ...).
+    Other,
+}
+
+impl Phase {
+    fn from_raw(state: u8) -> Self {
+        // enum tcp_state values (include/net/tcp_states.h).
+        match state {
+            1 => Self::Established,
+            3 => Self::SynRecv,
+            4 | 5 | 6 | 7 | 8 | 9 | 11 => Self::Closing,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// Addresses and ports of an IPv6 connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Addrs {
+    /// Local address.
+    pub(crate) saddr: [u8; 16],
+    /// Remote address.
+    pub(crate) daddr: [u8; 16],
+    /// Local port.
+    pub(crate) sport: u16,
+    /// Remote port.
+    pub(crate) dport: u16,
+}
+
 /// A congestion control algorithm.
 ///
 /// `ssthresh`, `cong_avoid` and `undo_cwnd` are required by the kernel; the
@@ -107,6 +145,19 @@ pub(crate) trait Algorithm: Sized + 'static {
 
     /// The congestion state is about to change to `state`.
     fn set_state(_sk: &mut Sock<'_, Self>, _state: CaState) {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// An ACK acknowledged `pkts` packets; `rtt_us` is its RTT sample, if
+    /// it gave one.
+    fn pkts_acked(_sk: &mut Sock<'_, Self>, _pkts: u32, _rtt_us: Option<u32>) {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// TCP input dropped a data segment as old or out of window (and has
+    /// already answered it with a duplicate ACK). Only called while a
+    /// [`DupProbe<Self>`] is registered.
+    fn dup_data(_sk: &mut Sock<'_, Self>) {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -221,6 +272,79 @@ impl<'a, T: Algorithm> Sock<'a, T> {
         unsafe { ffi::tpc_shim_ca_state(self.sk.as_ptr()) }
     }
 
+    /// First unacknowledged sequence number.
+    pub(crate) fn snd_una(&self) -> u32 {
+        // SAFETY: As in `snd_cwnd`.
+        unsafe { ffi::tpc_shim_tcp_snd_una(self.sk.as_ptr()) }
+    }
+
+    /// Next sequence number expected from the peer.
+    pub(crate) fn rcv_nxt(&self) -> u32 {
+        // SAFETY: As in `snd_cwnd`.
+        unsafe { ffi::tpc_shim_tcp_rcv_nxt(self.sk.as_ptr()) }
+    }
+
+    /// The connection's phase (from `sk_state`).
+    pub(crate) fn phase(&self) -> Phase {
+        // SAFETY: As in `snd_cwnd`.
+        Phase::from_raw(unsafe { ffi::tpc_shim_sk_state(self.sk.as_ptr()) })
+    }
+
+    /// In `set_state(Loss)`: whether the cause is a retransmission timeout
+    /// of an established connection (not a zero-window probe, a Fast Open
+    /// SYN-ACK timeout or a PMTU event).
+    pub(crate) fn is_rto(&self) -> bool {
+        // SAFETY: As in `snd_cwnd`.
+        unsafe { ffi::tpc_shim_tcp_is_rto(self.sk.as_ptr()) }
+    }
+
+    /// Addresses of an IPv6 connection (`None` for IPv4 and v4-mapped).
+    pub(crate) fn addrs(&self) -> Option<Addrs> {
+        let mut a = ffi::SkAddrs::default();
+        // SAFETY: As in `snd_cwnd`; `a` is valid for writes.
+        if !unsafe { ffi::tpc_shim_sk_addrs(self.sk.as_ptr(), &mut a) } {
+            return None;
+        }
+        Some(Addrs {
+            saddr: a.saddr,
+            daddr: a.daddr,
+            sport: a.sport,
+            dport: a.dport,
+        })
+    }
+
+    /// Replaces the socket's IPv6 routing header with `rthdr` (empty:
+    /// removes it), like `setsockopt(IPV6_RTHDR)` but without sleeping.
+    /// The caller validates the header's content; the shim checks its
+    /// framing. Fails with `ENOBUFS` when option memory is exhausted (the
+    /// old header stays).
+    pub(crate) fn set_rthdr(&mut self, rthdr: &[u8]) -> Result {
+        if rthdr.len() > ffi::RTHDR_MAX {
+            return Err(EINVAL);
+        }
+        // SAFETY: `sk` is a locked full TCP socket (type invariant), which
+        // is the shim's requirement; `rthdr` is valid for `len` bytes. The
+        // shim does not touch `icsk_ca_priv`.
+        kernel::error::to_result(unsafe {
+            ffi::tpc_shim_set_rthdr(self.sk.as_ptr(), rthdr.as_ptr().cast(), rthdr.len() as u32)
+        })
+    }
+
+    /// `TCP_PATH_CHANGED`: the retransmission timeout goes back to the
+    /// RTT-based value (halved, for the doubling that follows an RTO) and
+    /// the backoff counter to 0.
+    pub(crate) fn path_changed(&mut self) {
+        // SAFETY: As in `set_rthdr`.
+        unsafe { ffi::tpc_shim_tcp_path_changed(self.sk.as_ptr()) }
+    }
+
+    /// Sends an ACK now (on the socket's current path).
+    pub(crate) fn send_ack(&mut self) {
+        // SAFETY: As in `set_rthdr`; sending an ACK under the socket lock
+        // is what TCP input itself does.
+        unsafe { ffi::tpc_shim_tcp_send_ack(self.sk.as_ptr()) }
+    }
+
     /// Reno's window growth (`tcp_reno_cong_avoid`).
     pub(crate) fn reno_cong_avoid(&mut self, ack: u32, acked: u32) {
         // SAFETY: `sk` is a locked full TCP socket (type invariant), the
@@ -304,6 +428,11 @@ impl<T: Algorithm> Registration<T> {
                 None
             },
             undo_cwnd: Some(undo_cwnd_cb::<T>),
+            pkts_acked: if T::HAS_PKTS_ACKED {
+                Some(pkts_acked_cb::<T>)
+            } else {
+                None
+            },
         };
         // SAFETY: `desc` is valid for the call; the shim copies the name
         // and function pointers, which point to functions of this module
@@ -324,6 +453,39 @@ impl<T: Algorithm> Drop for Registration<T> {
             .store(core::ptr::null_mut(), Ordering::Release);
         // SAFETY: By the type invariant `ops` is registered and owned by us.
         unsafe { ffi::tpc_shim_ca_unregister(self.ops.as_ptr()) };
+    }
+}
+
+/// The duplicate-data probe of algorithm `T` (a `kfree_skb` tracepoint
+/// probe calling [`Algorithm::dup_data`]); unregistered on drop.
+///
+/// # Invariants
+///
+/// The probe is registered for the ops of `_reg`, which outlives it.
+pub(crate) struct DupProbe<T: Algorithm> {
+    _p: PhantomData<fn() -> T>,
+}
+
+impl<T: Algorithm> DupProbe<T> {
+    /// Registers the probe for the sockets of `reg`'s algorithm. Drop the
+    /// probe before `reg`.
+    pub(crate) fn register(reg: &Registration<T>) -> Result<Self> {
+        // SAFETY: `reg.ops` is registered (type invariant of
+        // `Registration`); the probe only compares socket ops against it
+        // and calls `dup_cb::<T>` for sockets using it, with their lock held.
+        kernel::error::to_result(unsafe {
+            ffi::tpc_shim_dup_probe_register(reg.ops.as_ptr(), dup_cb::<T>)
+        })?;
+        // INVARIANT: Registered just above.
+        Ok(Self { _p: PhantomData })
+    }
+}
+
+impl<T: Algorithm> Drop for DupProbe<T> {
+    fn drop(&mut self) {
+        // SAFETY: Registered (type invariant); this waits for running
+        // probes.
+        unsafe { ffi::tpc_shim_dup_probe_unregister() }
     }
 }
 
@@ -446,4 +608,28 @@ unsafe extern "C" fn set_state_cb<T: Algorithm>(sk: *mut sock, state: u8) {
     };
     // SAFETY: As in `init_cb`.
     T::set_state(&mut unsafe { Sock::<T>::from_raw(sk) }, state)
+}
+
+/// # Safety
+///
+/// Only called by the kernel as the `pkts_acked` callback of `T`'s ops (see
+/// [`init_cb`]); `sample` is valid for the call.
+unsafe extern "C" fn pkts_acked_cb<T: Algorithm>(sk: *mut sock, sample: *const ffi::AckSample) {
+    // SAFETY: The kernel passes a valid sample.
+    let (pkts, rtt) = unsafe { ((*sample).pkts_acked, (*sample).rtt_us) };
+    let rtt = u32::try_from(rtt).ok().filter(|&r| r > 0);
+    // SAFETY: As in `init_cb`.
+    T::pkts_acked(&mut unsafe { Sock::<T>::from_raw(sk) }, pkts, rtt)
+}
+
+/// # Safety
+///
+/// Only called by the shim's `kfree_skb` probe for a full TCP socket whose
+/// ops are `T`'s, with the socket lock held (TCP input).
+unsafe extern "C" fn dup_cb<T: Algorithm>(sk: *mut sock) {
+    if T::HAS_DUP_DATA {
+        // SAFETY: A locked full TCP socket using `T`'s ops; the socket lock
+        // serialises this with the congestion callbacks.
+        T::dup_data(&mut unsafe { Sock::<T>::from_raw(sk) })
+    }
 }

@@ -49,6 +49,27 @@ pub(crate) const CHR_WRITABLE: u32 = 0x2;
 /// `TPC_SOCKOPT_BUF`.
 pub(crate) const SOCKOPT_BUF: usize = 256;
 
+/// `struct tpc_ack_sample` (mirror of `struct ack_sample`).
+#[repr(C)]
+pub(crate) struct AckSample {
+    pub(crate) pkts_acked: u32,
+    pub(crate) rtt_us: i32,
+    pub(crate) in_flight: u32,
+}
+
+/// `struct tpc_sk_addrs`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct SkAddrs {
+    pub(crate) saddr: [u8; 16],
+    pub(crate) daddr: [u8; 16],
+    pub(crate) sport: u16,
+    pub(crate) dport: u16,
+}
+
+/// `TPC_SHIM_RTHDR_MAX`.
+pub(crate) const RTHDR_MAX: usize = 2040;
+
 /// `struct tpc_ca_desc`.
 #[repr(C)]
 pub(crate) struct CaDesc {
@@ -60,6 +81,7 @@ pub(crate) struct CaDesc {
     pub(crate) cong_avoid: Option<unsafe extern "C" fn(*mut sock, u32, u32)>,
     pub(crate) set_state: Option<unsafe extern "C" fn(*mut sock, u8)>,
     pub(crate) undo_cwnd: Option<unsafe extern "C" fn(*mut sock) -> u32>,
+    pub(crate) pkts_acked: Option<unsafe extern "C" fn(*mut sock, *const AckSample)>,
 }
 
 /// `struct tpc_chr_ops`.
@@ -102,6 +124,22 @@ extern "C" {
     pub(crate) fn tpc_shim_tcp_snd_ssthresh(sk: *const sock) -> u32;
     pub(crate) fn tpc_shim_tcp_srtt_us(sk: *const sock) -> u32;
     pub(crate) fn tpc_shim_sk_is_tcp(sk: *const sock) -> bool;
+    pub(crate) fn tpc_shim_tcp_snd_una(sk: *const sock) -> u32;
+    pub(crate) fn tpc_shim_tcp_rcv_nxt(sk: *const sock) -> u32;
+    pub(crate) fn tpc_shim_sk_state(sk: *const sock) -> u8;
+    pub(crate) fn tpc_shim_tcp_is_rto(sk: *const sock) -> bool;
+    pub(crate) fn tpc_shim_sk_addrs(sk: *const sock, a: *mut SkAddrs) -> bool;
+    pub(crate) fn tpc_shim_set_rthdr(sk: *mut sock, rthdr: *const c_void, len: c_uint) -> c_int;
+    pub(crate) fn tpc_shim_tcp_path_changed(sk: *mut sock);
+    pub(crate) fn tpc_shim_tcp_send_ack(sk: *mut sock);
+    pub(crate) fn tpc_shim_dup_probe_register(
+        ops: *const TcpCongestionOps,
+        cb: unsafe extern "C" fn(*mut sock),
+    ) -> c_int;
+    pub(crate) fn tpc_shim_dup_probe_unregister();
+    pub(crate) fn tpc_shim_static_lock(id: c_uint);
+    pub(crate) fn tpc_shim_static_unlock(id: c_uint);
+    pub(crate) fn tpc_shim_chr_wake_all();
 
     pub(crate) fn tpc_shim_bh_lock_alloc() -> *mut BhLock;
     pub(crate) fn tpc_shim_bh_lock_free(l: *mut BhLock);

@@ -54,6 +54,14 @@ impl Waker {
     }
 }
 
+/// Wakes sleepers in `read` and `poll` of every open file of every device,
+/// which then recheck their own readiness. Any context, softirq included.
+pub(crate) fn wake_all() {
+    // SAFETY: The shim's wait queue is static; waking it has no
+    // preconditions.
+    unsafe { ffi::tpc_shim_chr_wake_all() }
+}
+
 // SAFETY: Waking a wait queue is allowed from any thread.
 unsafe impl Send for Waker {}
 // SAFETY: `wake` takes `&self` and is thread-safe.

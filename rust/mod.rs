@@ -74,6 +74,11 @@ pub(crate) mod err {
         from(bindings::ENOPROTOOPT)
     }
 
+    /// `ENOTCONN`.
+    pub(crate) fn enotconn() -> Error {
+        from(bindings::ENOTCONN)
+    }
+
     /// `EBADMSG`.
     pub(crate) fn ebadmsg() -> Error {
         from(bindings::EBADMSG)

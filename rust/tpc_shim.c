@@ -22,9 +22,14 @@
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <linux/wait_bit.h>
+#include <linux/ipv6.h>
+#include <linux/tracepoint.h>
+#include <net/dropreason-core.h>
 #include <net/inet_connection_sock.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include <trace/events/skb.h>
 
 #include "tpc_shim.h"
 #include "../include/uapi/linux/tcp_pathchanger.h"
@@ -32,6 +37,11 @@
 static_assert(TPC_CA_PRIV_SIZE ==
 	      sizeof(((struct inet_connection_sock *)0)->icsk_ca_priv));
 static_assert(sizeof(struct tpc_conn_info) <= TPC_SOCKOPT_BUF);
+static_assert(sizeof(struct tpc_ack_sample) == sizeof(struct ack_sample));
+static_assert(offsetof(struct tpc_ack_sample, rtt_us) ==
+	      offsetof(struct ack_sample, rtt_us));
+static_assert(offsetof(struct tpc_ack_sample, in_flight) ==
+	      offsetof(struct ack_sample, in_flight));
 
 /* ---- Congestion control -------------------------------------------- */
 
@@ -58,6 +68,8 @@ struct tcp_congestion_ops *tpc_shim_ca_register(const struct tpc_ca_desc *d)
 	ops->cong_avoid = d->cong_avoid;
 	ops->set_state = d->set_state;
 	ops->undo_cwnd = d->undo_cwnd;
+	ops->pkts_acked = (void (*)(struct sock *, const struct ack_sample *))
+		d->pkts_acked;
 
 	err = tcp_register_congestion_control(ops);
 	if (err) {
@@ -109,6 +121,199 @@ u32 tpc_shim_tcp_srtt_us(const struct sock *sk)
 	return tcp_sk(sk)->srtt_us >> 3;
 }
 
+u32 tpc_shim_tcp_snd_una(const struct sock *sk)
+{
+	return READ_ONCE(tcp_sk(sk)->snd_una);
+}
+
+u32 tpc_shim_tcp_rcv_nxt(const struct sock *sk)
+{
+	return READ_ONCE(tcp_sk(sk)->rcv_nxt);
+}
+
+u8 tpc_shim_sk_state(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_state);
+}
+
+bool tpc_shim_tcp_is_rto(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	/*
+	 * tcp_write_timer_handler() clears icsk_pending before calling
+	 * tcp_retransmit_timer(); the zero-window probe branch of the latter
+	 * runs with snd_wnd == 0; the TFO SYN-ACK timer with fastopen_rsk set.
+	 * PMTU's tcp_simple_retransmit() leaves icsk_pending set.
+	 */
+	return sk->sk_state == TCP_ESTABLISHED &&
+	       !inet_csk(sk)->icsk_pending && tp->snd_wnd &&
+	       !rcu_access_pointer(tp->fastopen_rsk);
+}
+
+bool tpc_shim_sk_addrs(const struct sock *sk, struct tpc_sk_addrs *a)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family != AF_INET6 ||
+	    ipv6_addr_v4mapped(&sk->sk_v6_daddr))
+		return false;
+	memcpy(a->saddr, &sk->sk_v6_rcv_saddr, 16);
+	memcpy(a->daddr, &sk->sk_v6_daddr, 16);
+	a->sport = inet_sk(sk)->inet_num;
+	a->dport = ntohs(inet_sk(sk)->inet_dport);
+	return true;
+#else
+	return false;
+#endif
+}
+
+/*
+ * Replaces the socket's routing header, as setsockopt(IPV6_RTHDR) does
+ * (ipv6_renew_options() + ipv6_update_options(), which are not exported),
+ * but without sleeping: option memory comes from sock_kmalloc(GFP_ATOMIC)
+ * and the caller holds the socket lock (owner or spinlock). The other
+ * extension headers are kept. The Rust caller validated the SRH.
+ */
+int tpc_shim_set_rthdr(struct sock *sk, const void *rthdr, unsigned int len)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct ipv6_pinfo *np = inet6_sk(sk);
+	struct ipv6_txoptions *old, *opt = NULL;
+	const struct ipv6_opt_hdr *hdrs[3];
+	int tot_len = 0, i;
+	char *p;
+
+	if (sk->sk_family != AF_INET6 || !np)
+		return -EAFNOSUPPORT;
+	if (len && (len < 8 || len % 8 || len > TPC_SHIM_RTHDR_MAX ||
+		    ipv6_optlen((const struct ipv6_opt_hdr *)rthdr) != len))
+		return -EINVAL;
+	old = rcu_dereference_protected(np->opt, lockdep_sock_is_held(sk));
+	hdrs[0] = old ? old->hopopt : NULL;
+	hdrs[1] = old ? old->dst0opt : NULL;
+	hdrs[2] = old ? old->dst1opt : NULL;
+	for (i = 0; i < ARRAY_SIZE(hdrs); i++)
+		if (hdrs[i])
+			tot_len += CMSG_ALIGN(ipv6_optlen(hdrs[i]));
+	tot_len += CMSG_ALIGN(len);
+	if (tot_len) {
+		tot_len += sizeof(*opt);
+		opt = sock_kmalloc(sk, tot_len, GFP_ATOMIC);
+		if (!opt)
+			return -ENOBUFS;
+		memset(opt, 0, tot_len);
+		refcount_set(&opt->refcnt, 1);
+		opt->tot_len = tot_len;
+		p = (char *)(opt + 1);
+#define TPC_COPY_HDR(field, src) do {					\
+		if (src) {						\
+			memcpy(p, src, ipv6_optlen(src));		\
+			opt->field = (void *)p;				\
+			p += CMSG_ALIGN(ipv6_optlen(src));		\
+		}							\
+	} while (0)
+		TPC_COPY_HDR(hopopt, hdrs[0]);
+		TPC_COPY_HDR(dst0opt, hdrs[1]);
+		TPC_COPY_HDR(srcrt, (len ? (const struct ipv6_opt_hdr *)rthdr : NULL));
+		TPC_COPY_HDR(dst1opt, hdrs[2]);
+#undef TPC_COPY_HDR
+		opt->opt_nflen =
+			(opt->hopopt ? ipv6_optlen(opt->hopopt) : 0) +
+			(opt->dst0opt ? ipv6_optlen(opt->dst0opt) : 0) +
+			(opt->srcrt ? ipv6_optlen(opt->srcrt) : 0);
+		opt->opt_flen = opt->dst1opt ? ipv6_optlen(opt->dst1opt) : 0;
+	}
+
+	/*
+	 * ipv6_update_options(), except that removing the last header also
+	 * resets icsk_ext_hdr_len (upstream leaves it stale).
+	 */
+	if (!((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))) {
+		icsk->icsk_ext_hdr_len = opt ? opt->opt_flen + opt->opt_nflen : 0;
+		icsk->icsk_sync_mss(sk, icsk->icsk_pmtu_cookie);
+	}
+	old = unrcu_pointer(xchg(&np->opt, RCU_INITIALIZER(opt)));
+	sk_dst_reset(sk);
+	if (old) {
+		atomic_sub(old->tot_len, &sk->sk_omem_alloc);
+		txopt_put(old);
+	}
+	return 0;
+#else
+	return -EAFNOSUPPORT;
+#endif
+}
+
+void tpc_shim_tcp_path_changed(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	u32 rto = __tcp_set_rto(tcp_sk(sk));
+
+	/*
+	 * Called before the retransmit timer doubles icsk_rto and re-arms
+	 * (after an RTO), so the next timeout is the RTT-based value.
+	 */
+	if (rto)
+		icsk->icsk_rto = min_t(u32, rto, TCP_RTO_MAX) >> 1;
+	icsk->icsk_backoff = 0;
+}
+
+void tpc_shim_tcp_send_ack(struct sock *sk)
+{
+	__tcp_send_ack(sk, tcp_sk(sk)->rcv_nxt, 0);
+}
+
+/* ---- Duplicate-data probe (kfree_skb tracepoint) ----------------------- */
+
+static const struct tcp_congestion_ops *tpc_dup_ops;
+static void (*tpc_dup_cb)(struct sock *sk);
+
+static void tpc_kfree_skb_probe(void *data, struct sk_buff *skb,
+				void *location, enum skb_drop_reason reason,
+				struct sock *rx_sk)
+{
+	const struct tcphdr *th;
+
+	/* Every drop in the system comes here: the cheap test first. */
+	if (reason != SKB_DROP_REASON_TCP_OLD_SEQUENCE &&
+	    reason != SKB_DROP_REASON_TCP_INVALID_SEQUENCE)
+		return;
+	if (!rx_sk || !sk_fullsock(rx_sk) || rx_sk->sk_protocol != IPPROTO_TCP ||
+	    rx_sk->sk_type != SOCK_STREAM)
+		return;
+	if (READ_ONCE(inet_csk(rx_sk)->icsk_ca_ops) != data)
+		return;
+	/* tcp_validate_incoming() sends dup-ACKs for data, not RST or SYN. */
+	th = tcp_hdr(skb);
+	if (th->rst || th->syn)
+		return;
+	/* TCP input drops these with the socket lock held. */
+	tpc_dup_cb(rx_sk);
+}
+
+int tpc_shim_dup_probe_register(const struct tcp_congestion_ops *ops,
+				void (*cb)(struct sock *sk))
+{
+	int err;
+
+	if (tpc_dup_ops)
+		return -EBUSY;
+	tpc_dup_ops = ops;
+	tpc_dup_cb = cb;
+	err = register_trace_kfree_skb(tpc_kfree_skb_probe, (void *)ops);
+	if (err)
+		tpc_dup_ops = NULL;
+	return err;
+}
+
+void tpc_shim_dup_probe_unregister(void)
+{
+	unregister_trace_kfree_skb(tpc_kfree_skb_probe, (void *)tpc_dup_ops);
+	tracepoint_synchronize_unregister();
+	tpc_dup_ops = NULL;
+}
+
 bool tpc_shim_sk_is_tcp(const struct sock *sk)
 {
 	return sk_fullsock(sk) && sk->sk_type == SOCK_STREAM &&
@@ -135,6 +340,30 @@ struct tpc_bh_lock *tpc_shim_bh_lock_alloc(void)
 	return l;
 }
 
+static DEFINE_SPINLOCK(tpc_static_lock_paths);
+static DEFINE_SPINLOCK(tpc_static_lock_events);
+
+static spinlock_t *tpc_static_lock(unsigned int id)
+{
+	switch (id) {
+	case TPC_LOCK_PATHS:
+		return &tpc_static_lock_paths;
+	case TPC_LOCK_EVENTS:
+		return &tpc_static_lock_events;
+	}
+	return NULL;
+}
+
+void tpc_shim_static_lock(unsigned int id)
+{
+	spin_lock_bh(tpc_static_lock(id));
+}
+
+void tpc_shim_static_unlock(unsigned int id)
+{
+	spin_unlock_bh(tpc_static_lock(id));
+}
+
 void tpc_shim_bh_lock_free(struct tpc_bh_lock *l)
 {
 	kfree(l);
@@ -159,8 +388,14 @@ struct tpc_chr_dev {
 	char name[32];
 };
 
+/*
+ * One wait queue for every open file: events (rare) wake all readers,
+ * which recheck their own readiness; a queue per file would need a list of
+ * files to reach from softirq.
+ */
+static DECLARE_WAIT_QUEUE_HEAD(tpc_chr_wq);
+
 struct tpc_chr_file {
-	wait_queue_head_t wq;
 	struct tpc_chr_dev *dev;
 	void *priv;
 };
@@ -176,7 +411,6 @@ static int tpc_chr_open(struct inode *inode, struct file *file)
 	tf = kzalloc(sizeof(*tf), GFP_KERNEL);
 	if (!tf)
 		return -ENOMEM;
-	init_waitqueue_head(&tf->wq);
 	tf->dev = dev;
 	err = dev->ops->open(tf, &tf->priv);
 	if (err) {
@@ -208,7 +442,7 @@ static ssize_t tpc_chr_read(struct file *file, char __user *buf, size_t len,
 		if (r != -EAGAIN || (file->f_flags & O_NONBLOCK))
 			return r;
 		/* ops->poll() only takes a BH spinlock: fine while !RUNNING. */
-		if (wait_event_interruptible(tf->wq, ops->poll(tf->priv) &
+		if (wait_event_interruptible(tpc_chr_wq, ops->poll(tf->priv) &
 						     TPC_CHR_READABLE))
 			return -ERESTARTSYS;
 	}
@@ -228,7 +462,7 @@ static __poll_t tpc_chr_poll(struct file *file, poll_table *pt)
 	__poll_t mask = 0;
 	u32 r;
 
-	poll_wait(file, &tf->wq, pt);
+	poll_wait(file, &tpc_chr_wq, pt);
 	r = tf->dev->ops->poll(tf->priv);
 	if (r & TPC_CHR_READABLE)
 		mask |= EPOLLIN | EPOLLRDNORM;
@@ -277,7 +511,12 @@ void tpc_shim_chr_unregister(struct tpc_chr_dev *dev)
 
 void tpc_shim_chr_wake(struct tpc_chr_file *f)
 {
-	wake_up_interruptible(&f->wq);
+	wake_up_interruptible(&tpc_chr_wq);
+}
+
+void tpc_shim_chr_wake_all(void)
+{
+	wake_up_interruptible(&tpc_chr_wq);
 }
 
 bool tpc_shim_capable_net_admin(void)

@@ -32,6 +32,13 @@ struct tcp_congestion_ops;
  * struct tcp_congestion_ops. NULL means "not implemented"; ssthresh,
  * undo_cwnd and cong_avoid are required.
  */
+/* Mirror of struct ack_sample (checked in tpc_shim.c). */
+struct tpc_ack_sample {
+	u32 pkts_acked;
+	s32 rtt_us;	/* -1: no sample */
+	u32 in_flight;
+};
+
 struct tpc_ca_desc {
 	const char *name;	/* at most TCP_CA_NAME_MAX - 1 bytes */
 	u32 flags;		/* TCP_CONG_* */
@@ -41,6 +48,7 @@ struct tpc_ca_desc {
 	void (*cong_avoid)(struct sock *sk, u32 ack, u32 acked);
 	void (*set_state)(struct sock *sk, u8 new_state);
 	u32 (*undo_cwnd)(struct sock *sk);
+	void (*pkts_acked)(struct sock *sk, const struct tpc_ack_sample *s);
 };
 
 /* Allocates, fills and registers; returns the ops or an ERR_PTR. */
@@ -57,6 +65,46 @@ u32 tpc_shim_tcp_snd_ssthresh(const struct sock *sk);
 u32 tpc_shim_tcp_srtt_us(const struct sock *sk);
 /* True for a full (not request/timewait) TCP socket. */
 bool tpc_shim_sk_is_tcp(const struct sock *sk);
+u32 tpc_shim_tcp_snd_una(const struct sock *sk);
+u32 tpc_shim_tcp_rcv_nxt(const struct sock *sk);
+u8 tpc_shim_sk_state(const struct sock *sk);
+/* In set_state(TCP_CA_Loss): true if this is a retransmission timeout. */
+bool tpc_shim_tcp_is_rto(const struct sock *sk);
+
+struct tpc_sk_addrs {
+	u8 saddr[16];
+	u8 daddr[16];
+	u16 sport;	/* host order */
+	u16 dport;
+};
+/* Fills *a for an IPv6 socket (not v4-mapped); false otherwise. */
+bool tpc_shim_sk_addrs(const struct sock *sk, struct tpc_sk_addrs *a);
+
+/* Largest routing header tpc_shim_set_rthdr() takes. */
+#define TPC_SHIM_RTHDR_MAX 2040
+/*
+ * Replaces the socket's routing header (len 0: removes it), keeping other
+ * extension headers; syncs the MSS and resets the cached route. Socket
+ * lock held (any context); never sleeps. -ENOBUFS: no option memory.
+ */
+int tpc_shim_set_rthdr(struct sock *sk, const void *rthdr, unsigned int len);
+/*
+ * TCP_PATH_CHANGED: icsk_rto = RTT-based RTO / 2 (if an RTT is known),
+ * icsk_backoff = 0. Socket lock held.
+ */
+void tpc_shim_tcp_path_changed(struct sock *sk);
+/* Sends an ACK for rcv_nxt now. Socket lock held. */
+void tpc_shim_tcp_send_ack(struct sock *sk);
+
+/*
+ * Calls cb(sk), with sk's lock held, for every data segment that TCP
+ * input drops as old or out of window (tcp_validate_incoming()) on a
+ * socket whose congestion control is ops. Process context; one at a time.
+ */
+int tpc_shim_dup_probe_register(const struct tcp_congestion_ops *ops,
+				void (*cb)(struct sock *sk));
+/* Unregisters and waits until no probe runs. */
+void tpc_shim_dup_probe_unregister(void);
 
 /* ---- BH-safe spinlock -------------------------------------------------- */
 
@@ -65,6 +113,12 @@ struct tpc_bh_lock *tpc_shim_bh_lock_alloc(void);
 void tpc_shim_bh_lock_free(struct tpc_bh_lock *l);
 void tpc_shim_bh_lock(struct tpc_bh_lock *l);
 void tpc_shim_bh_unlock(struct tpc_bh_lock *l);
+
+/* Statically allocated BH locks, by id. */
+#define TPC_LOCK_PATHS	0
+#define TPC_LOCK_EVENTS	1
+void tpc_shim_static_lock(unsigned int id);
+void tpc_shim_static_unlock(unsigned int id);
 
 /* ---- Misc character device ----------------------------------------- */
 
@@ -92,6 +146,8 @@ struct tpc_chr_dev *tpc_shim_chr_register(const char *name, umode_t mode,
 void tpc_shim_chr_unregister(struct tpc_chr_dev *dev);
 /* Wakes readers and pollers of one open file; any context. */
 void tpc_shim_chr_wake(struct tpc_chr_file *f);
+/* Wakes readers and pollers of every open file; any context. */
+void tpc_shim_chr_wake_all(void);
 
 bool tpc_shim_capable_net_admin(void);
 

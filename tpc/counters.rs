@@ -34,10 +34,36 @@ pub(crate) enum Counter {
     SockoptGets,
     /// Rejected socket option calls in the private range.
     SockoptRejected,
+    /// Connections that started on a path of the table.
+    PathStarts,
+    /// Path changes after retransmission timeouts (NRTOChanger).
+    MovesRto,
+    /// Path changes after duplicate data (receiver side).
+    MovesDupData,
+    /// Path changes after TimeoutChanger's timeout.
+    MovesTimeout,
+    /// Path changes requested by `TPC_SO_PIN`.
+    MovesPin,
+    /// Path changes requested by `TPC_SO_MOVE`.
+    MovesRequest,
+    /// Path changes that failed (the connection kept its path).
+    MovesFailed,
+    /// Retransmission timeouts seen on managed connections.
+    RtoSignals,
+    /// Duplicate data segments seen on managed connections.
+    DupSignals,
+    /// Events appended to the event log.
+    Events,
+    /// Events readers lost because they fell behind.
+    EventsLost,
+    /// Total time spent applying path changes, in nanoseconds.
+    MoveApplyNs,
+    /// Longest time spent applying one path change, in nanoseconds.
+    MoveApplyMaxNs,
 }
 
 /// Number of stored counters.
-pub(crate) const COUNTER_COUNT: usize = 11;
+pub(crate) const COUNTER_COUNT: usize = 24;
 
 /// Names as reported by the counters query, indexed by [`Counter`].
 pub(crate) const NAMES: [&str; COUNTER_COUNT] = [
@@ -52,6 +78,19 @@ pub(crate) const NAMES: [&str; COUNTER_COUNT] = [
     "dev_queue_full",
     "sockopt_gets",
     "sockopt_rejected",
+    "path_starts",
+    "moves_rto",
+    "moves_dupdata",
+    "moves_timeout",
+    "moves_pin",
+    "moves_request",
+    "moves_failed",
+    "rto_signals",
+    "dup_signals",
+    "events",
+    "events_lost",
+    "move_apply_ns",
+    "move_apply_max_ns",
 ];
 
 /// Name of the derived gauge of live connections.
@@ -77,6 +116,16 @@ impl Counters {
     /// Adds one.
     pub(crate) fn inc(&self, c: Counter) {
         self.v[c as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Adds `v`.
+    pub(crate) fn add(&self, c: Counter, v: u64) {
+        self.v[c as usize].fetch_add(v, Ordering::Relaxed);
+    }
+
+    /// Raises the counter to `v` if it is lower.
+    pub(crate) fn max(&self, c: Counter, v: u64) {
+        self.v[c as usize].fetch_max(v, Ordering::Relaxed);
     }
 
     /// Current value.

@@ -66,7 +66,7 @@ pub(crate) struct EventLog<S> {
 
 impl<S: AsRef<[Event]> + AsMut<[Event]>> EventLog<S> {
     /// An empty log over `buf`.
-    pub(crate) fn new(buf: S) -> Self {
+    pub(crate) const fn new(buf: S) -> Self {
         Self { buf, next: 0 }
     }
 

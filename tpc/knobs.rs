@@ -21,13 +21,25 @@ pub(crate) enum Knob {
     Dups = 1,
     /// TimeoutChanger's T: milliseconds without progress before a move.
     TimeoutMs = 2,
+    /// Failover strategy for prefixes without an override: 0 off,
+    /// 1 NRTOChanger, 2 TimeoutChanger.
+    Strategy = 3,
+    /// Apply TCP_PATH_CHANGED also at non-RTO path changes (connection
+    /// start, duplicate data, application requests), as the original did.
+    Parity = 4,
 }
 
 /// Number of tunables.
-pub(crate) const KNOB_COUNT: usize = 3;
+pub(crate) const KNOB_COUNT: usize = 5;
 
 /// All tunables in table order.
-pub(crate) const ALL: [Knob; KNOB_COUNT] = [Knob::Rtos, Knob::Dups, Knob::TimeoutMs];
+pub(crate) const ALL: [Knob; KNOB_COUNT] = [
+    Knob::Rtos,
+    Knob::Dups,
+    Knob::TimeoutMs,
+    Knob::Strategy,
+    Knob::Parity,
+];
 
 /// Static description of a tunable.
 #[derive(Debug)]
@@ -63,6 +75,18 @@ pub(crate) static DEFS: [KnobDef; KNOB_COUNT] = [
         min: 1,
         max: 120_000,
     },
+    KnobDef {
+        name: c"strategy",
+        default: 1,
+        min: 0,
+        max: 2,
+    },
+    KnobDef {
+        name: c"parity",
+        default: 1,
+        min: 0,
+        max: 1,
+    },
 ];
 
 impl Knob {
@@ -89,6 +113,8 @@ impl Knobs {
                 AtomicI32::new(DEFS[0].default),
                 AtomicI32::new(DEFS[1].default),
                 AtomicI32::new(DEFS[2].default),
+                AtomicI32::new(DEFS[3].default),
+                AtomicI32::new(DEFS[4].default),
             ],
         }
     }
@@ -99,7 +125,6 @@ impl Knobs {
     }
 
     /// Sets a value after checking its range.
-    #[allow(dead_code)] // The module sets values through sysctl only.
     pub(crate) fn set(&self, k: Knob, v: i32) -> Result<(), OutOfRange> {
         let d = k.def();
         if v < d.min || v > d.max {

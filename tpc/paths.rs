@@ -154,6 +154,28 @@ impl Prefix {
     }
 }
 
+impl fmt::Display for Prefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", AddrFmt(&self.addr), self.len)
+    }
+}
+
+/// Formats an IPv6 address as eight hexadecimal groups (no `::`
+/// compression), for log lines.
+pub(crate) struct AddrFmt<'a>(pub(crate) &'a Addr);
+
+impl fmt::Display for AddrFmt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, g) in self.0.chunks_exact(2).enumerate() {
+            if i > 0 {
+                f.write_str(":")?;
+            }
+            write!(f, "{:x}", u16::from_be_bytes([g[0], g[1]]))?;
+        }
+        Ok(())
+    }
+}
+
 /// One path's SRH, stored inline (length 0: no SRH, the routing table's
 /// path).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -349,8 +371,20 @@ pub(crate) struct PathTable<S> {
     generation: u32,
 }
 
+impl<S> PathTable<S> {
+    /// A table over `slots`, which must all be `None` (for `static`s).
+    #[allow(dead_code)] // Used by the module.
+    pub(crate) const fn from_empty(slots: S) -> Self {
+        Self {
+            slots,
+            generation: 0,
+        }
+    }
+}
+
 impl<S: AsRef<[Option<Entry>]> + AsMut<[Option<Entry>]>> PathTable<S> {
     /// A table over `slots`, which are cleared.
+    #[allow(dead_code)] // Used by the host tests.
     pub(crate) fn new(mut slots: S) -> Self {
         slots.as_mut().iter_mut().for_each(|s| *s = None);
         Self {

@@ -835,6 +835,7 @@ pub(crate) enum Reply<'a> {
 }
 
 /// A decoded path-table entry.
+#[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PathEntryView<'a> {
     /// Index of the entry.

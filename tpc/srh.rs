@@ -25,6 +25,7 @@ pub(crate) const SRH_TYPE: u8 = 4;
 /// at most `MAX_SEGMENTS - 1` waypoints.
 pub(crate) const MAX_SEGMENTS: usize = 10;
 /// Most waypoints in one path.
+#[allow(dead_code)] // Used by `tpcctl` and the host tests.
 pub(crate) const MAX_WAYPOINTS: usize = MAX_SEGMENTS - 1;
 /// Length of the fixed part of an SRH.
 pub(crate) const SRH_FIXED_LEN: usize = 8;
@@ -60,6 +61,7 @@ pub(crate) enum SrhError {
     /// The HMAC flag is set.
     Hmac,
     /// The output buffer is too small.
+    #[allow(dead_code)] // Only `encode` fails this way.
     NoSpace,
 }
 
@@ -129,6 +131,7 @@ pub(crate) fn validate(b: &[u8]) -> Result<usize, SrhError> {
 /// Builds the SRH that visits `waypoints` in order and then the socket's
 /// destination; returns its length. An empty list is an error (a direct
 /// path has no SRH at all).
+#[allow(dead_code)] // Used by `tpcctl` and the host tests.
 pub(crate) fn encode(waypoints: &[Addr], out: &mut [u8]) -> Result<usize, SrhError> {
     let n = waypoints.len();
     if n == 0 {
