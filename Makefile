@@ -11,7 +11,7 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 export TPC_TOP := $(TOP)
 
 .PHONY: all setup kernel module tools host-test clippy fmt-check fmt \
-	check demo vm-test clean distclean help
+	check demo vm-test bench-failover clean distclean help
 
 all: module tools
 
@@ -27,6 +27,8 @@ help:
 	@echo "make clippy     module with CLIPPY=1 and cargo clippy of tools (warnings are errors)"
 	@echo "make fmt-check  rustfmt --check of module and tools"
 	@echo "make vm-test    run the kselftests in a guest (needs module, tools)"
+	@echo "make bench-failover [BENCH_ARGS='--runs N --configs LIST']"
+	@echo "                TPC failure-recovery benchmark in a guest (not part of check)"
 	@echo "make clean      remove build products from the tree"
 
 setup:
@@ -63,6 +65,9 @@ check:
 
 demo:
 	@scripts/demo.sh
+
+bench-failover:
+	@scripts/bench-failover.sh $(BENCH_ARGS)
 
 clean:
 	@if [ -d "$$(scripts/build-kernel.sh --print-kdir 2>/dev/null)" ]; then \

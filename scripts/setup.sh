@@ -25,6 +25,9 @@ PKGS=(
 	python3-venv jq xz-utils
 	"linux-source-$TPC_KERNEL_SERIES"
 )
+# Extra packages a caller needs (the benchmarks: plotting).
+# shellcheck disable=SC2206
+PKGS+=(${TPC_SETUP_EXTRA:-})
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -7,17 +7,7 @@
 # Exit status: run_kselftest.sh's.
 out=$1
 top=$2
-export TPC_KO=$top/tcp_pathchanger.ko
-export TPCCTL=$top/tools/target/release/tpcctl
-export PATH=$PATH:/usr/sbin:/sbin
-
-# The kselftest runner writes the tests' output to /dev/stdout, which
-# virtme-ng-init links to its console port: point it back at the
-# process's own descriptors so the output lands where run_kselftest.sh's goes.
-for i in 0:stdin 1:stdout 2:stderr; do
-	ln -sfn /proc/self/fd/${i%%:*} /dev/${i#*:}
-done
-[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+. "$top/scripts/guest-env.sh"
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 leak=/sys/kernel/debug/kmemleak

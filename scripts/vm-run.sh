@@ -6,22 +6,27 @@
 # run: the selftests' results, plus a failure if the guest's kernel log shows
 # an oops, BUG, WARN, lockdep splat or kmemleak report.
 #
-#   vm-run.sh [-o OUTDIR] [-- GUEST COMMAND...]
+#   vm-run.sh [-o OUTDIR] [-i] [-- GUEST COMMAND...]
 #
 # Without a command, runs the selftests and prints KTAP followed by
 # "N passed, N failed, N skipped". Needs tcp_pathchanger.ko and tpcctl built
-# (make module tools). Exit status 0 only if everything passed.
+# (make module tools). Exit status 0 only if everything passed. With a
+# command, runs it instead and returns its status; -i first installs the
+# selftests into OUTDIR/kselftest for it (the benchmarks use their
+# libraries).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 . "$here/env.sh"
 
 out=$(mktemp -d /tmp/tpc-vm.XXXXXX)
+install=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o) out=$2; mkdir -p "$out"; shift 2 ;;
+	-i) install=1; shift ;;
 	--) shift; break ;;
-	*) echo "usage: $0 [-o OUTDIR] [-- CMD...]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-o OUTDIR] [-i] [-- CMD...]" >&2; exit 2 ;;
 	esac
 done
 
@@ -51,22 +56,26 @@ boot() {
 	return $rc
 }
 
+# Install the selftests the kernel's way: from the kernel tree's selftests
+# directory, with its lib.mk, ktap_helpers.sh and net/lib.sh.
+install_selftests() {
+	local sel=$TPC_KSRC/tools/testing/selftests
+	rsync -a --delete "$top/tools/testing/selftests/tcp_pathchanger/" "$sel/tcp_pathchanger/"
+	if ! make -s -C "$sel" TARGETS=tcp_pathchanger \
+		TPC_UAPI_INCLUDES="-isystem $top/include/uapi" \
+		INSTALL_PATH="$out/kselftest" install >"$out/install.log" 2>&1; then
+		cat "$out/install.log" >&2
+		echo "vm-run: installing the selftests failed" >&2
+		exit 1
+	fi
+}
+
 if [ $# -gt 0 ]; then
+	[ -n "$install" ] && install_selftests
 	boot "$*"
 	exit $?
 fi
-
-# Install the selftests the kernel's way: from the kernel tree's selftests
-# directory, with its lib.mk, ktap_helpers.sh and net/lib.sh.
-sel=$TPC_KSRC/tools/testing/selftests
-rsync -a --delete "$top/tools/testing/selftests/tcp_pathchanger/" "$sel/tcp_pathchanger/"
-if ! make -s -C "$sel" TARGETS=tcp_pathchanger \
-	TPC_UAPI_INCLUDES="-isystem $top/include/uapi" \
-	INSTALL_PATH="$out/kselftest" install >"$out/install.log" 2>&1; then
-	cat "$out/install.log" >&2
-	echo "vm-run: installing the selftests failed" >&2
-	exit 1
-fi
+install_selftests
 
 start=$(date +%s)
 boot "$here/vm-guest.sh $out $top" >"$out/console.log" 2>&1

@@ -13,6 +13,8 @@ KNOBS=(
 	"failover_rtos 1 64 3"
 	"failover_dups 1 64 2"
 	"failover_timeout_ms 1 120000 700"
+	"strategy 0 2 1"
+	"parity 0 1 1"
 )
 
 ktap_print_header

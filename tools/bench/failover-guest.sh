@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest part of scripts/bench-failover.sh (runs inside the QEMU guest):
+#   failover-guest.sh OUT TOP RUNS CONFIGS
+# For each configuration, builds the SRv6 topology of the selftests once,
+# then repeats RUNS times: start the flows, fail path 0 (both directions;
+# paths 0 and 1 for two_of_three) 2.5 s in, record the failure time
+# (CLOCK_MONOTONIC, the clock of the module's events), let the flows run on,
+# heal. Raw data goes to OUT/raw/<config>/: events.jsonl (tpcctl monitor),
+# run<N>.fail (failure time, ns), run<N>.rto (the client's RTO in ms just
+# before the failure, from ss), run<N>.iperf<K>.json.
+out=$1
+top=$2
+runs=$3
+configs=$4
+. "$top/scripts/guest-env.sh"
+sel=$out/kselftest/tcp_pathchanger
+# shellcheck source=../testing/selftests/tcp_pathchanger/tpc_lib.sh
+. "$sel/tpc_lib.sh"
+# shellcheck source=../testing/selftests/tcp_pathchanger/tpc_srv6_lib.sh
+. "$sel/tpc_srv6_lib.sh"
+
+FLOW_SECS=8
+FAIL_AT=2.5
+
+insmod "$TPC_KO" || exit 1
+old_cc=$(sysctl -n net.ipv4.tcp_congestion_control)
+sysctl -qw net.ipv4.tcp_congestion_control=tpc
+
+# CLOCK_MONOTONIC in ns, cheaply: bash's $EPOCHREALTIME minus an offset
+# measured once (the guest's clocks do not jump: no NTP).
+mono_offset_us=$(python3 -c 'import time; print(time.time_ns() // 1000 - time.monotonic_ns() // 1000)')
+mono_ns() {
+	local r=${EPOCHREALTIME/./}
+	echo $(( (r - mono_offset_us) * 1000 ))
+}
+
+# name -> "strategy flows npaths failed-paths delay_ms"
+config() {
+	case $1 in
+	nrto) echo "nrto 1 2 0 1" ;;
+	timeout) echo "timeout 1 2 0 1" ;;
+	flows5) echo "nrto 5 2 0 1" ;;
+	flows10) echo "nrto 10 2 0 1" ;;
+	flows20) echo "nrto 20 2 0 1" ;;
+	two_of_three) echo "nrto 1 3 0,1 1" ;;
+	rtt24) echo "nrto 1 2 0 4" ;;
+	rtt84) echo "nrto 1 2 0 14" ;;
+	timeout_rtt84) echo "timeout 1 2 0 14" ;;
+	*) return 1 ;;
+	esac
+}
+
+one_run() {
+	local dir=$1 run=$2 flows=$3 failed=$4 k pids=() spids=() t p
+	srv6_heal_all
+	for ((k = 0; k < flows; k++)); do
+		ip netns exec "$hB" iperf3 -s -1 -p $((5201 + k)) >/dev/null 2>&1 &
+		spids+=($!)
+	done
+	for ((k = 0; k < flows; k++)); do
+		wait_listen "$hB" $((5201 + k)) || return 1
+	done
+	for ((k = 0; k < flows; k++)); do
+		ip netns exec "$hA" iperf3 -c "$SRV6_B" -p $((5201 + k)) -t "$FLOW_SECS" \
+			-b 10M -i 1 -J >"$dir/run$run.iperf$k.json" 2>&1 &
+		pids+=($!)
+	done
+	sleep "$FAIL_AT"
+	ip netns exec "$hA" ss -tin "dst [$SRV6_B]" | grep -o 'rto:[0-9.]*' |
+		head -1 | cut -d: -f2 >"$dir/run$run.rto"
+	for p in ${failed//,/ }; do
+		srv6_fail "$p" both
+	done
+	t=$(mono_ns)
+	echo "$t" >"$dir/run$run.fail"
+	wait "${pids[@]}"
+	wait "${spids[@]}" 2>/dev/null
+	srv6_heal_all
+	return 0
+}
+
+rc=0
+for name in ${configs//,/ }; do
+	read -r strategy flows npaths failed delay <<<"$(config "$name")" || {
+		echo "unknown configuration $name" >&2; rc=1; continue; }
+	dir=$out/raw/$name
+	mkdir -p "$dir"
+	echo "# $name: $strategy, $flows flow(s), $npaths paths, failing $failed, RTT $((6 * delay)) ms"
+	srv6_setup "$npaths" "$delay" || { echo "topology setup failed" >&2; rc=1; continue; }
+	srv6_install_paths "$npaths"
+	if [ "$strategy" = timeout ]; then
+		"$TPCCTL" set failover timeout t 700ms m 2
+	else
+		"$TPCCTL" set failover nrto n 3 m 2
+	fi
+	"$TPCCTL" monitor --json >"$dir/events.jsonl" &
+	mon=$!
+	for ((run = 1; run <= runs; run++)); do
+		one_run "$dir" "$run" "$flows" "$failed" || echo "# $name run $run failed" >&2
+	done
+	sleep 0.5
+	kill "$mon"
+	wait "$mon" 2>/dev/null
+	"$TPCCTL" stats --json >"$dir/stats.json"
+	srv6_remove_paths
+	srv6_teardown
+done
+sysctl -qw net.ipv4.tcp_congestion_control="$old_cc"
+rmmod tcp_pathchanger
+exit $rc

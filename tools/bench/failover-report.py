@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Report of scripts/bench-failover.sh: recovery times per configuration.
+
+    failover-report.py OUT RUNS CONFIGS
+
+Reads OUT/raw/<config>/ (written by failover-guest.sh in the guest) and
+writes OUT/failover.txt (table, with the paper's figures), OUT/failover_cdf.png
+and OUT/failover.json; prints the table and, last, the JSON file's path.
+
+Metric (the paper's): for each data connection and each side, the last path
+change after the failure; its time minus the failure time is the reaction
+time. A change caused by RTOs (rto, timeout) is a sender recovery, one caused
+by duplicate data (dupdata) a receiver recovery. iperf3 control connections
+are left out by their 4-tuple.
+"""
+
+import json
+import os
+import statistics
+import sys
+
+CLIENT, SERVER = "fd00:a::2", "fd00:b::2"
+FLOW_RATE = "10M"
+FAIL_AT_S = 2.5
+WINDOW_NS = 20 * 10**9
+
+# strategy, flows, npaths, paths failed, RTT (ms); mirrors failover-guest.sh.
+CONFIGS = {
+    "nrto": ("nrto", 1, 2, 1, 6),
+    "timeout": ("timeout", 1, 2, 1, 6),
+    "flows5": ("nrto", 5, 2, 1, 6),
+    "flows10": ("nrto", 10, 2, 1, 6),
+    "flows20": ("nrto", 20, 2, 1, 6),
+    "two_of_three": ("nrto", 1, 3, 2, 6),
+    "rtt24": ("nrto", 1, 2, 1, 24),
+    "rtt84": ("nrto", 1, 2, 1, 84),
+    "timeout_rtt84": ("timeout", 1, 2, 1, 84),
+}
+N, T_MS = 3, 700
+
+PAPER = {
+    "nrto": {"sender_median_ms": 1600, "receiver_minus_sender_median_ms": 225,
+             "analytic_bound_ms": 1442, "note": "7 x RTO with RTO about 206 ms"},
+}
+
+
+def bound_ms(strategy, moves, rto):
+    """Earliest sender move(s) after a failure for RTO rto (ms), backoff 2x."""
+    if strategy == "nrto":
+        return moves * (2**N - 1) * rto
+    k = 2  # TimeoutChanger: never the episode's first RTO
+    while (2**k - 1) * rto < T_MS:
+        k += 1
+    return moves * (2**k - 1) * rto
+
+
+def stats(values):
+    if not values:
+        return {"n": 0}
+    v = sorted(values)
+    pick = lambda q: v[min(len(v) - 1, int(q * len(v)))]
+    return {"n": len(v), "median": statistics.median(v), "mean": statistics.fmean(v),
+            "p10": pick(0.1), "p90": pick(0.9), "min": v[0], "max": v[-1], "values": v}
+
+
+def read_events(path):
+    evs = []
+    if not os.path.exists(path):
+        return evs
+    with open(path) as f:
+        for line in f:
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            if "reason" in e:
+                evs.append(e)
+    return evs
+
+
+def data_ports(path):
+    """(client data port, server port) of an iperf3 -J log, or None."""
+    try:
+        with open(path) as f:
+            j = json.load(f)
+        c = j["start"]["connected"][0]
+        return c["local_port"], c["remote_port"]
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
+
+
+def analyse(out, name, runs):
+    strategy, flows, npaths, moves, rtt = CONFIGS[name]
+    d = os.path.join(out, "raw", name)
+    evs = read_events(os.path.join(d, "events.jsonl"))
+    sender, receiver, rtos, unrecovered = [], [], [], 0
+    for run in range(1, runs + 1):
+        try:
+            t_fail = int(open(os.path.join(d, f"run{run}.fail")).read())
+        except (OSError, ValueError):
+            continue
+        try:
+            rtos.append(float(open(os.path.join(d, f"run{run}.rto")).read()))
+        except (OSError, ValueError):
+            pass
+        for k in range(flows):
+            ports = data_ports(os.path.join(d, f"run{run}.iperf{k}.json"))
+            if not ports:
+                unrecovered += 1
+                continue
+            cport, sport = ports
+            sides = {
+                "client": lambda e: e["saddr"] == CLIENT and e["sport"] == cport and e["dport"] == sport,
+                "server": lambda e: e["saddr"] == SERVER and e["sport"] == sport and e["dport"] == cport,
+            }
+            for side, match in sides.items():
+                ch = [e for e in evs if match(e) and e["reason"] != "init"
+                      and t_fail <= e["ktime_ns"] < t_fail + WINDOW_NS]
+                if not ch:
+                    if side == "client":
+                        unrecovered += 1
+                    continue
+                last = max(ch, key=lambda e: e["ktime_ns"])
+                ms = (last["ktime_ns"] - t_fail) / 1e6
+                if last["reason"] in ("rto", "timeout"):
+                    sender.append(ms)
+                elif last["reason"] == "dupdata":
+                    receiver.append(ms)
+    rto = statistics.median(rtos) if rtos else None
+    b = bound_ms(strategy, moves, rto) if rto else None
+    s = stats(sender)
+    res = {
+        "strategy": strategy, "flows": flows, "paths": npaths, "paths_failed": moves,
+        "rtt_ms": rtt, "runs": runs, "rto_ms_median": rto,
+        "analytic_sender_bound_ms": b,
+        "analytic_receiver_bound_ms": b + rto if b else None,
+        "sender_recovery_ms": s, "receiver_recovery_ms": stats(receiver),
+        "connections_without_sender_move": unrecovered,
+        "median_sender_over_bound": (s["median"] / b) if b and s["n"] else None,
+    }
+    return res
+
+
+def fmt(x, spec="{:.0f}"):
+    return "-" if x is None else spec.format(x)
+
+
+def table(results):
+    hdr = ("config", "rtt", "rto", "bound", "snd n", "snd med", "snd p90", "rcv n", "rcv med",
+           "rcv-snd", "med/bound")
+    rows = [hdr]
+    for name, r in results.items():
+        s, v = r["sender_recovery_ms"], r["receiver_recovery_ms"]
+        rows.append((name, str(r["rtt_ms"]), fmt(r["rto_ms_median"]),
+                     fmt(r["analytic_sender_bound_ms"]), str(s["n"]), fmt(s.get("median")),
+                     fmt(s.get("p90")), str(v["n"]), fmt(v.get("median")),
+                     fmt(v["median"] - s["median"]) if s["n"] and v["n"] else "-",
+                     fmt(r["median_sender_over_bound"], "{:.3f}")))
+    w = [max(len(row[i]) for row in rows) for i in range(len(hdr))]
+    lines = ["  ".join(c.rjust(w[i]) for i, c in enumerate(row)) for row in rows]
+    lines.insert(1, "  ".join("-" * x for x in w))
+    lines += ["", "times in ms; snd/rcv = sender/receiver recovery (last path change after the",
+              "failure); bound = analytic earliest sender move for the measured RTO",
+              "(NRTOChanger(3): 7 x RTO per failed path; TimeoutChanger(700 ms): first",
+              "(2^k - 1) x RTO >= 700 ms with k >= 2).",
+              "paper (NRTOChanger(3,2), RTT 6 ms): sender median 1600 ms, receiver about",
+              "+225 ms, analytic bound 7 x RTO = 1442 ms (RTO about 206 ms)."]
+    return "\n".join(lines)
+
+
+def plot(results, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+    for ax, key, title in ((axes[0], "sender_recovery_ms", "sender"),
+                           (axes[1], "receiver_recovery_ms", "receiver")):
+        for name, r in results.items():
+            v = r[key].get("values", [])
+            if v:
+                ax.step(v, [(i + 1) / len(v) for i in range(len(v))], where="post", label=name)
+        if "nrto" in results:
+            ax.axvline(1600 if title == "sender" else 1825, color="grey", ls=":",
+                       label="paper median (NRTO, 6 ms)")
+        ax.set_title(f"{title} recovery after the failure")
+        ax.set_xlabel("ms")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("CDF")
+    axes[1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    return path
+
+
+def main():
+    out, runs, configs = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(",")
+    results = {c: analyse(out, c, runs) for c in configs if c in CONFIGS}
+    text = table(results)
+    with open(os.path.join(out, "failover.txt"), "w") as f:
+        f.write(text + "\n")
+    png = plot(results, os.path.join(out, "failover_cdf.png"))
+    doc = {
+        "benchmark": "failover",
+        "parameters": {"runs": runs, "configs": configs, "flow_rate": FLOW_RATE,
+                       "fail_at_s": FAIL_AT_S, "n": N, "m": 2, "t_ms": T_MS,
+                       "failure": "netem loss 100% on path 0's core link, both directions",
+                       "guest": "QEMU TCG, 2 vCPUs"},
+        "results": results, "paper": PAPER, "plot": png,
+    }
+    jpath = os.path.join(out, "failover.json")
+    with open(jpath, "w") as f:
+        json.dump(doc, f, indent=1)
+    print(text)
+    if png:
+        print(f"plot: {png}")
+    print(jpath)
+
+
+if __name__ == "__main__":
+    main()
