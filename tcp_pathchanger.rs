@@ -193,6 +193,18 @@ fn move_counter(r: Reason) -> Counter {
     }
 }
 
+/// Whether a path change for `why` applies TCP_PATH_CHANGED: always after
+/// an RTO; otherwise only with `net.tpc.parity`, and at a connection's start
+/// only on the passive side (the original applied it before the SYN on the
+/// active side, where no RTT is known yet and only the backoff is cleared).
+fn wants_path_changed(sk: &Sock<'_, Tpc>, why: Reason) -> bool {
+    match why {
+        Reason::Rto | Reason::Timeout => true,
+        Reason::Init => KNOBS.get(Knob::Parity) != 0 && sk.phase() == Phase::SynRecv,
+        Reason::DupData | Reason::Pin | Reason::Request => KNOBS.get(Knob::Parity) != 0,
+    }
+}
+
 /// Applies `m` to the connection: the new routing header, then
 /// TCP_PATH_CHANGED (always after an RTO; elsewhere if `net.tpc.parity`),
 /// then, for a receiver-side move, an immediate ACK on the new path (the
@@ -220,8 +232,7 @@ fn apply_move(sk: &mut Sock<'_, Tpc>, a: &Addrs, m: &Move, now: i64) -> Result {
         );
         return Err(e);
     }
-    let rto_move = matches!(m.reason, Reason::Rto | Reason::Timeout);
-    if rto_move || KNOBS.get(Knob::Parity) != 0 {
+    if wants_path_changed(sk, m.reason) {
         sk.path_changed();
     }
     if m.reason == Reason::DupData {
@@ -270,7 +281,7 @@ fn start_path(sk: &mut Sock<'_, Tpc>, now: i64) {
     };
     // A direct path 0 leaves whatever routing header the application set.
     if srh.is_direct() {
-        if KNOBS.get(Knob::Parity) != 0 {
+        if wants_path_changed(sk, Reason::Init) {
             sk.path_changed();
         }
         if let Some(entry) = PATHS.lock().lookup(&a.daddr) {
