@@ -15,6 +15,9 @@
 #   rtt24 rtt84              NRTOChanger(3,2) at RTT 24 and 84 ms
 #   timeout_rtt84            TimeoutChanger(700 ms,2) at RTT 84 ms
 # Every flow is iperf3 -b 10M; path 0 fails (both directions) 2.5 s in.
+# In the one-flow configurations, tcpdump at the edge routers also times the
+# first data packet and the first ACK that take path 1 (the delay from the
+# module's decision to the first packet on the new path).
 #
 # Output in DIR (default bench-out/failover-<date>): raw events and iperf3
 # logs, failover.txt (table, with the paper's figures), failover_cdf.png,
@@ -40,7 +43,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 cd "$top"
-TPC_SETUP_EXTRA="python3-matplotlib python3-numpy" scripts/setup.sh
+TPC_SETUP_EXTRA="python3-matplotlib python3-numpy tcpdump" scripts/setup.sh
 make -s module tools
 start=$(date +%s)
 echo "bench-failover: $runs run(s) of: $configs (TCG guest; about 12 s per run)" >&2

@@ -9,7 +9,11 @@
 # (CLOCK_MONOTONIC, the clock of the module's events), let the flows run on,
 # heal. Raw data goes to OUT/raw/<config>/: events.jsonl (tpcctl monitor),
 # run<N>.fail (failure time, ns), run<N>.rto (the client's RTO in ms just
-# before the failure, from ss), run<N>.iperf<K>.json.
+# before the failure, from ss), run<N>.iperf<K>.json, and with one flow
+# run<N>.first_data / run<N>.first_ack: tcpdump's line for the first
+# packet through path 1's waypoint in each direction, captured where it
+# enters the network (rS from hA, rD from hB: unshaped links), with a
+# CLOCK_REALTIME timestamp; run<N>.mono_offset_us converts it.
 out=$1
 top=$2
 runs=$3
@@ -62,6 +66,17 @@ one_run() {
 	for ((k = 0; k < flows; k++)); do
 		wait_listen "$hB" $((5201 + k)) || return 1
 	done
+	local caps=()
+	if [ "$flows" = 1 ] && command -v tcpdump >/dev/null; then
+		ip netns exec "$rS" tcpdump -i to-hA -n -tt -c 1 -l "ip6 dst fc00::31" \
+			>"$dir/run$run.first_data" 2>/dev/null &
+		caps+=($!)
+		ip netns exec "$rD" tcpdump -i to-hB -n -tt -c 1 -l "ip6 dst fc00::21" \
+			>"$dir/run$run.first_ack" 2>/dev/null &
+		caps+=($!)
+		echo "$mono_offset_us" >"$dir/run$run.mono_offset_us"
+		sleep 1
+	fi
 	for ((k = 0; k < flows; k++)); do
 		ip netns exec "$hA" iperf3 -c "$SRV6_B" -p $((5201 + k)) -t "$FLOW_SECS" \
 			-b 10M -i 1 -J >"$dir/run$run.iperf$k.json" 2>&1 &
@@ -77,6 +92,8 @@ one_run() {
 	echo "$t" >"$dir/run$run.fail"
 	wait "${pids[@]}"
 	wait "${spids[@]}" 2>/dev/null
+	[ ${#caps[@]} -gt 0 ] && kill "${caps[@]}" 2>/dev/null
+	wait "${caps[@]}" 2>/dev/null
 	srv6_heal_all
 	return 0
 }

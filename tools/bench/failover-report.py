@@ -90,11 +90,23 @@ def data_ports(path):
         return None
 
 
+def first_packet_ms(d, run, what, decided_ns):
+    """ms from the module's decision (event time) to tcpdump's first packet."""
+    try:
+        line = open(os.path.join(d, f"run{run}.{what}")).readline()
+        offset_us = int(open(os.path.join(d, f"run{run}.mono_offset_us")).read())
+        ts_us = int(round(float(line.split()[0]) * 1e6))
+    except (OSError, ValueError, IndexError):
+        return None
+    return (ts_us - offset_us) / 1e3 - decided_ns / 1e6
+
+
 def analyse(out, name, runs):
     strategy, flows, npaths, moves, rtt = CONFIGS[name]
     d = os.path.join(out, "raw", name)
     evs = read_events(os.path.join(d, "events.jsonl"))
     sender, receiver, rtos, unrecovered = [], [], [], 0
+    first_data, first_ack = [], []
     for run in range(1, runs + 1):
         try:
             t_fail = int(open(os.path.join(d, f"run{run}.fail")).read())
@@ -123,6 +135,12 @@ def analyse(out, name, runs):
                     continue
                 last = max(ch, key=lambda e: e["ktime_ns"])
                 ms = (last["ktime_ns"] - t_fail) / 1e6
+                first = min(ch, key=lambda e: e["ktime_ns"])
+                if flows == 1 and first["new"] == 1:
+                    lat = first_packet_ms(d, run, "first_data" if side == "client" else "first_ack",
+                                          first["ktime_ns"])
+                    if lat is not None:
+                        (first_data if side == "client" else first_ack).append(lat)
                 if last["reason"] in ("rto", "timeout"):
                     sender.append(ms)
                 elif last["reason"] == "dupdata":
@@ -138,6 +156,8 @@ def analyse(out, name, runs):
         "sender_recovery_ms": s, "receiver_recovery_ms": stats(receiver),
         "connections_without_sender_move": unrecovered,
         "median_sender_over_bound": (s["median"] / b) if b and s["n"] else None,
+        "decision_to_first_data_packet_on_new_path_ms": stats(first_data),
+        "decision_to_first_ack_on_new_path_ms": stats(first_ack),
     }
     return res
 
@@ -160,6 +180,15 @@ def table(results):
     w = [max(len(row[i]) for row in rows) for i in range(len(hdr))]
     lines = ["  ".join(c.rjust(w[i]) for i, c in enumerate(row)) for row in rows]
     lines.insert(1, "  ".join("-" * x for x in w))
+    lat = [(n, r["decision_to_first_data_packet_on_new_path_ms"],
+            r["decision_to_first_ack_on_new_path_ms"]) for n, r in results.items()]
+    lat = [(n, a, b) for n, a, b in lat if a["n"] or b["n"]]
+    if lat:
+        lines += ["", "decision -> first packet on the new path (ms, median / max, tcpdump at the",
+                  "edge router; includes the guest's timestamping noise):"]
+        lines += [f"  {n}: data {fmt(a.get('median'), '{:.2f}')} / {fmt(a.get('max'), '{:.2f}')}"
+                  f" (n={a['n']}), ack {fmt(b.get('median'), '{:.2f}')} / "
+                  f"{fmt(b.get('max'), '{:.2f}')} (n={b['n']})" for n, a, b in lat]
     lines += ["", "times in ms; snd/rcv = sender/receiver recovery (last path change after the",
               "failure); bound = analytic earliest sender move for the measured RTO",
               "(NRTOChanger(3): 7 x RTO per failed path; TimeoutChanger(700 ms): first",
