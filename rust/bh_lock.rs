@@ -50,12 +50,22 @@ impl<T> BhSpinLock<T> {
     pub(crate) fn lock(&self) -> BhGuard<'_, T> {
         // SAFETY: By the type invariant `lock` is a valid, initialised lock.
         unsafe { ffi::tpc_shim_bh_lock(self.lock.as_ptr()) };
-        // INVARIANT: The lock was just acquired.
+        // INVARIANT: The lock was just acquired; it guards only `data`.
         BhGuard {
-            lock: self,
+            raw: RawLock::Heap(self.lock),
+            data: &self.data,
             _not_send: PhantomData,
         }
     }
+}
+
+/// The C lock a [`BhGuard`] releases.
+#[derive(Clone, Copy)]
+enum RawLock {
+    /// A lock allocated by the shim (`BhSpinLock`).
+    Heap(NonNull<ffi::BhLock>),
+    /// One of the shim's static locks (`StaticBhLock`).
+    Static(StaticLockId),
 }
 
 impl<T> Drop for BhSpinLock<T> {
@@ -66,13 +76,16 @@ impl<T> Drop for BhSpinLock<T> {
     }
 }
 
-/// Proof that a [`BhSpinLock`] is held; unlocks on drop.
+/// Proof that a [`BhSpinLock`] or [`StaticBhLock`] is held; unlocks on
+/// drop.
 ///
 /// # Invariants
 ///
-/// The lock of `lock` is held by the current CPU for the guard's lifetime.
+/// `raw` is held by the current CPU for the guard's lifetime, and it is the
+/// lock that guards `data` (no other lock does).
 pub(crate) struct BhGuard<'a, T> {
-    lock: &'a BhSpinLock<T>,
+    raw: RawLock,
+    data: &'a UnsafeCell<T>,
     // Spinlocks must be released on the CPU that took them.
     _not_send: PhantomData<*mut ()>,
 }
@@ -81,9 +94,9 @@ impl<T> Deref for BhGuard<'_, T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        // SAFETY: By the type invariant the lock is held, so no other
-        // reference to the data exists.
-        unsafe { &*self.lock.data.get() }
+        // SAFETY: By the type invariant the lock guarding `data` is held,
+        // so no other reference to the data exists.
+        unsafe { &*self.data.get() }
     }
 }
 
@@ -91,14 +104,18 @@ impl<T> DerefMut for BhGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: By the type invariant the lock is held, and `&mut self`
         // makes this the only reference.
-        unsafe { &mut *self.lock.data.get() }
+        unsafe { &mut *self.data.get() }
     }
 }
 
 impl<T> Drop for BhGuard<'_, T> {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant this CPU holds the lock.
-        unsafe { ffi::tpc_shim_bh_unlock(self.lock.lock.as_ptr()) };
+        match self.raw {
+            // SAFETY: By the type invariant this CPU holds the lock.
+            RawLock::Heap(l) => unsafe { ffi::tpc_shim_bh_unlock(l.as_ptr()) },
+            // SAFETY: As above.
+            RawLock::Static(id) => unsafe { ffi::tpc_shim_static_unlock(id as u32) },
+        }
     }
 }
 
@@ -141,48 +158,15 @@ impl<T> StaticBhLock<T> {
     }
 
     /// Acquires the lock, disabling bottom halves until the guard drops.
-    pub(crate) fn lock(&self) -> StaticBhGuard<'_, T> {
+    pub(crate) fn lock(&self) -> BhGuard<'_, T> {
         // SAFETY: `id` names one of the shim's initialised static locks.
         unsafe { ffi::tpc_shim_static_lock(self.id as u32) };
-        // INVARIANT: The lock was just acquired.
-        StaticBhGuard {
-            lock: self,
+        // INVARIANT: The lock was just acquired; by the type invariant it
+        // guards only `data`.
+        BhGuard {
+            raw: RawLock::Static(self.id),
+            data: &self.data,
             _not_send: PhantomData,
         }
-    }
-}
-
-/// Proof that a [`StaticBhLock`] is held; unlocks on drop.
-///
-/// # Invariants
-///
-/// The lock `lock.id` is held by the current CPU for the guard's lifetime.
-pub(crate) struct StaticBhGuard<'a, T> {
-    lock: &'a StaticBhLock<T>,
-    _not_send: PhantomData<*mut ()>,
-}
-
-impl<T> Deref for StaticBhGuard<'_, T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        // SAFETY: The lock is held (type invariant) and it guards only this
-        // value (invariant of `StaticBhLock`), so no `&mut` to it exists.
-        unsafe { &*self.lock.data.get() }
-    }
-}
-
-impl<T> DerefMut for StaticBhGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: As in `deref`, and `&mut self` makes this the only
-        // reference.
-        unsafe { &mut *self.lock.data.get() }
-    }
-}
-
-impl<T> Drop for StaticBhGuard<'_, T> {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariant this CPU holds the lock.
-        unsafe { ffi::tpc_shim_static_unlock(self.lock.id as u32) };
     }
 }
