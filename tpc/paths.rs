@@ -352,7 +352,7 @@ impl Entry {
     /// Records a path change from `old` (`None` at start) to `new`.
     pub(crate) fn record_move(&mut self, old: Option<usize>, new: usize, why: Reason) {
         self.stats.moves[why as usize] += 1;
-        if let Some(o) = old.and_then(|o| self.paths.get_mut(o)) {
+        if let Some(o) = old.and_then(|o| self.paths_mut().get_mut(o)) {
             o.stats.moves_out += 1;
         }
         if let Some(p) = self.paths_mut().get_mut(new) {
