@@ -9,6 +9,26 @@
  *                                       send BYTES of pattern with CC and
  *                                       print the connection's TPC state
  *   tpc_helper hold ADDR PORT CC SECS   keep a CC connection busy for SECS
+ *   tpc_helper now                      print CLOCK_MONOTONIC in ms
+ *   tpc_helper listen ADDR PORT         accept and close connections forever
+ *   tpc_helper probe ADDR PORT MS       connect within MS milliseconds
+ *   tpc_helper rsink ADDR PORT          accept one connection, verify data
+ *                                       until EOF, log bytes received
+ *   tpc_helper rsource ADDR PORT BYTES_PER_S SECS DRAIN_SECS [STOPFILE]
+ *                                       send paced pattern for SECS (or
+ *                                       until STOPFILE exists), wait
+ *                                       DRAIN_SECS for it to be acked
+ *   tpc_helper table add|del N          add or delete N prefixes
+ *                                       fd00:100::/64... (one direct path)
+ *   tpc_helper table bad-prefix         prefixes with host bits or /129
+ *                                       must be refused with EINVAL
+ *   tpc_helper pin ADDR PORT K...       send to a sink, setting TPC_SO_PIN
+ *                                       to each K (none: unpin; move:
+ *                                       TPC_SO_MOVE) and printing the result
+ *
+ * rsink and rsource use the netns default congestion control and print
+ * "rx MS BYTES" / "info MS path P npaths N moves M ..." lines with
+ * CLOCK_MONOTONIC times in ms, for the failover tests.
  *
  * Exit status 0 on success, 1 on failure (with a "# ..." line saying why),
  * 4 (KSFT_SKIP) if a prerequisite is missing.
@@ -26,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -390,7 +411,7 @@ static int connect_cc(const char *addr, const char *port, const char *cc)
 	if (resolve(addr, port, &ss, &len))
 		return -1;
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);
-	if (fd < 0 || set_cc(fd, cc))
+	if (fd < 0 || (cc && set_cc(fd, cc)))
 		return -1;
 	if (connect(fd, (struct sockaddr *)&ss, len)) {
 		printf("# connect %s:%s: %s\n", addr, port, strerror(errno));
@@ -663,6 +684,426 @@ static int hold(const char *addr, const char *port, const char *cc, int secs)
 	return 0;
 }
 
+/* ---- Failover flows ------------------------------------------------------ */
+
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+static const char *errname(int e)
+{
+	const char *n = strerrorname_np(e);
+
+	return n ? n : "E?";
+}
+
+/* One "info" line: the connection's TPC state, or why there is none. */
+static void print_path_info(int fd, const char *tag)
+{
+	struct tpc_conn_info i;
+	char cc[16] = "";
+	socklen_t len = sizeof(cc);
+	int r = get_info(fd, opt_level(fd), &i);
+
+	getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, &len);
+	if (r < 0) {
+		printf("%s %lld error %s cc %.16s\n", tag, now_ms(), errname(-r), cc);
+		return;
+	}
+	printf("%s %lld path %d npaths %u moves %u retrans %u flags %#x loss_events %u cc %.16s\n",
+	       tag, now_ms(), i.path == TPC_PATH_NONE ? -1 : (int)i.path, i.npaths,
+	       i.moves, i.retrans, i.flags, i.loss_events, cc);
+}
+
+static void print_ends(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char a[INET6_ADDRSTRLEN], p[8];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) ||
+	    getnameinfo((struct sockaddr *)&ss, len, a, sizeof(a), p, sizeof(p),
+			NI_NUMERICHOST | NI_NUMERICSERV))
+		return;
+	printf("local %s %s\n", a, p);
+	len = sizeof(ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) ||
+	    getnameinfo((struct sockaddr *)&ss, len, a, sizeof(a), p, sizeof(p),
+			NI_NUMERICHOST | NI_NUMERICSERV))
+		return;
+	printf("peer %s %s\n", a, p);
+}
+
+static int listen_on(const char *addr, const char *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int l, one = 1;
+
+	if (resolve(addr, port, &ss, &len))
+		return -1;
+	l = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (l < 0)
+		return -1;
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(l, (struct sockaddr *)&ss, len) || listen(l, 16)) {
+		printf("# listen %s:%s: %s\n", addr, port, strerror(errno));
+		return -1;
+	}
+	return l;
+}
+
+/* Accepts and closes connections until killed (a target for probe). */
+static int listen_forever(const char *addr, const char *port)
+{
+	int l = listen_on(addr, port), c;
+
+	if (l < 0)
+		return 1;
+	for (;;) {
+		c = accept(l, NULL, NULL);
+		if (c >= 0)
+			close(c);
+	}
+}
+
+/* Succeeds if a connection to addr:port is established within ms. */
+static int probe(const char *addr, const char *port, int ms)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct pollfd p;
+	int fd, err = 0;
+
+	if (resolve(addr, port, &ss, &len))
+		return 1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return 1;
+	if (connect(fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS)
+		FAIL("connect %s:%s: %s", addr, port, strerror(errno));
+	p.fd = fd;
+	p.events = POLLOUT;
+	if (poll(&p, 1, ms) != 1)
+		FAIL("connect %s:%s: no answer within %d ms", addr, port, ms);
+	len = sizeof(err);
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err)
+		FAIL("connect %s:%s: %s", addr, port, strerror(err));
+	close(fd);
+	return 0;
+}
+
+/*
+ * Receives one connection's pattern until EOF, printing the cumulative
+ * byte count every 100 ms and the connection's TPC state every second.
+ */
+static int rsink(const char *addr, const char *port)
+{
+	uint8_t b[65536];
+	uint64_t got = 0;
+	long long next_rx, next_info, t;
+	struct pollfd p;
+	int l = listen_on(addr, port), c;
+	ssize_t n, i;
+
+	if (l < 0)
+		return 1;
+	c = accept(l, NULL, NULL);
+	if (c < 0)
+		FAIL("accept: %s", strerror(errno));
+	close(l);
+	print_ends(c);
+	print_path_info(c, "info");
+	next_rx = now_ms() + 100;
+	next_info = now_ms() + 1000;
+	p.fd = c;
+	p.events = POLLIN;
+	for (;;) {
+		t = now_ms();
+		if (t >= next_rx) {
+			printf("rx %lld %llu\n", t, (unsigned long long)got);
+			next_rx += 100;
+		}
+		if (t >= next_info) {
+			print_path_info(c, "info");
+			next_info += 1000;
+		}
+		if (poll(&p, 1, next_rx > t ? (int)(next_rx - t) : 0) <= 0)
+			continue;
+		n = read(c, b, sizeof(b));
+		if (n == 0)
+			break;
+		if (n < 0)
+			FAIL("read after %llu bytes: %s", (unsigned long long)got,
+			     strerror(errno));
+		for (i = 0; i < n; i++)
+			if (b[i] != pattern(got + i))
+				FAIL("corrupt byte at offset %llu",
+				     (unsigned long long)(got + i));
+		got += n;
+	}
+	printf("rx %lld %llu\n", now_ms(), (unsigned long long)got);
+	print_path_info(c, "info");
+	printf("done %lld %llu\n", now_ms(), (unsigned long long)got);
+	close(c);
+	return 0;
+}
+
+/* Unsent plus unacknowledged bytes of fd. */
+static int outq(int fd)
+{
+	int n = -1;
+
+	ioctl(fd, TIOCOUTQ, &n);	/* SIOCOUTQ */
+	return n;
+}
+
+/*
+ * Sends the pattern at rate bytes/s for secs seconds (catching up after a
+ * stall, like an application with a backlog), then waits up to drain
+ * seconds until everything is acknowledged, shuts down and waits for the
+ * peer's EOF. On failure the socket is reset rather than left to linger.
+ */
+static int rsource(const char *addr, const char *port, uint64_t rate, int secs, int drain,
+		   const char *stop)
+{
+	uint8_t b[16384];
+	uint64_t sent = 0, due;
+	struct timeval tv = { 0, 200000 };
+	struct linger lg = { 1, 0 };
+	long long start, t, end, next_info;
+	int fd = connect_cc(addr, port, NULL);
+	ssize_t i, n;
+
+	if (fd < 0)
+		return 1;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	print_ends(fd);
+	print_path_info(fd, "info");
+	start = now_ms();
+	end = start + secs * 1000LL;
+	next_info = start + 1000;
+	while ((t = now_ms()) < end) {
+		if (t >= next_info) {
+			print_path_info(fd, "info");
+			printf("tx %lld %llu\n", t, (unsigned long long)sent);
+			next_info += 1000;
+			if (stop && !access(stop, F_OK))
+				break;
+		}
+		due = rate * (uint64_t)(t - start) / 1000;
+		if (sent >= due) {
+			usleep(5000);
+			continue;
+		}
+		n = due - sent < sizeof(b) ? due - sent : sizeof(b);
+		for (i = 0; i < n; i++)
+			b[i] = pattern(sent + i);
+		n = write(fd, b, n);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			FAIL("write after %llu bytes: %s", (unsigned long long)sent,
+			     strerror(errno));
+		if (n > 0)
+			sent += n;
+	}
+	printf("sent-end %lld %llu\n", now_ms(), (unsigned long long)sent);
+	end = now_ms() + drain * 1000LL;
+	while (outq(fd) > 0 && now_ms() < end) {
+		if (now_ms() >= next_info) {
+			print_path_info(fd, "info");
+			next_info += 1000;
+		}
+		usleep(20000);
+	}
+	print_path_info(fd, "info");
+	if (outq(fd) != 0) {
+		printf("# %d bytes still unacknowledged after %d s\n", outq(fd), drain);
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
+		return 1;
+	}
+	printf("drained %lld\n", now_ms());
+	shutdown(fd, SHUT_WR);
+	end = now_ms() + 10000;
+	n = -1;
+	while (now_ms() < end) {
+		n = read(fd, b, sizeof(b));
+		if (n == 0)
+			break;
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			break;
+	}
+	if (n != 0)
+		FAIL("no EOF from the sink");
+	printf("done %lld %llu\n", now_ms(), (unsigned long long)sent);
+	close(fd);
+	return 0;
+}
+
+static int write_pattern(int fd, uint64_t *sent, uint64_t bytes)
+{
+	uint8_t b[4096];
+	uint64_t end = *sent + bytes;
+	ssize_t n, i;
+
+	while (*sent < end) {
+		n = end - *sent < sizeof(b) ? end - *sent : sizeof(b);
+		for (i = 0; i < n; i++)
+			b[i] = pattern(*sent + i);
+		n = write(fd, b, n);
+		if (n <= 0)
+			return -1;
+		*sent += n;
+	}
+	return 0;
+}
+
+/*
+ * Talks to "sink": 64 KiB, then TPC_SO_PIN (or TPC_SO_MOVE) for each
+ * argument with the outcome and TPC_SO_INFO printed, then 64 KiB more,
+ * which must still arrive intact.
+ */
+static int pin(const char *addr, const char *port, char **ks, int nk)
+{
+	uint64_t bytes = 2 * 65536, sent = 0;
+	uint8_t b[256];
+	int fd = connect_cc(addr, port, "tpc"), k, r;
+	uint32_t v;
+
+	if (fd < 0)
+		return 1;
+	if (write(fd, &bytes, sizeof(bytes)) != sizeof(bytes) ||
+	    write_pattern(fd, &sent, 65536))
+		FAIL("write: %s", strerror(errno));
+	print_path_info(fd, "info");
+	for (k = 0; k < nk; k++) {
+		if (!strcmp(ks[k], "move")) {
+			r = setsockopt(fd, opt_level(fd), TPC_SO_MOVE, NULL, 0);
+		} else {
+			v = strcmp(ks[k], "none") ? strtoul(ks[k], NULL, 0) : TPC_PIN_NONE;
+			r = setsockopt(fd, opt_level(fd), TPC_SO_PIN, &v, sizeof(v));
+		}
+		printf("pin %s: %s\n", ks[k], r ? errname(errno) : "ok");
+		print_path_info(fd, "info");
+	}
+	if (write_pattern(fd, &sent, 65536))
+		FAIL("write after the pins: %s", strerror(errno));
+	shutdown(fd, SHUT_WR);
+	while ((r = read(fd, b, sizeof(b))) > 0)
+		;
+	close(fd);
+	if (r < 0)
+		FAIL("read: %s", strerror(errno));
+	return 0;
+}
+
+/* ---- Path table through /dev/tpc (fast bulk operations) ------------------ */
+
+/* Prefix number i of "table": fd00:(0x100 + i)::/64. */
+static void table_prefix(uint8_t *addr, int i)
+{
+	memset(addr, 0, 16);
+	addr[0] = 0xfd;
+	addr[2] = (0x100 + i) >> 8;
+	addr[3] = (0x100 + i) & 0xff;
+}
+
+/* Sends one request; returns 0 (the ACK was read) or the write's errno. */
+static int table_request(int fd, const uint8_t *msg, size_t len)
+{
+	uint8_t b[TPC_MSG_MAX];
+	struct tpc_msg_hdr h;
+
+	if (write(fd, msg, len) != (ssize_t)len)
+		return errno;
+	if (read(fd, b, sizeof(b)) < (ssize_t)sizeof(h))
+		return EIO;
+	memcpy(&h, b, sizeof(h));
+	return h.type == TPC_MSG_ACK ? 0 : EPROTO;
+}
+
+/* A PATH_SET of one direct path for addr/len. */
+static size_t path_set_direct(uint8_t *b, const uint8_t *addr, int len, uint32_t seq)
+{
+	struct tpc_path_set ps = { .len = len, .npaths = 1, .flags = TPC_PATH_SET_EXCL };
+	struct tpc_path_hdr ph = { 0 };
+	size_t n = sizeof(struct tpc_msg_hdr);
+
+	memcpy(ps.addr, addr, 16);
+	memcpy(b + n, &ps, sizeof(ps));
+	n += sizeof(ps);
+	memcpy(b + n, &ph, sizeof(ph));
+	n += sizeof(ph);
+	put_hdr(b, n, TPC_MSG_PATH_SET, TPC_PROTO_VERSION, 0, seq);
+	return n;
+}
+
+/*
+ *   table add N     add fd00:100::/64 ... (N prefixes, one direct path)
+ *   table del N     delete them
+ *   table bad-prefix  PATH_SETs with host bits set and /129: EINVAL
+ */
+static int table(const char *op, int count)
+{
+	uint8_t b[TPC_MSG_MAX], addr[16];
+	int fd = open_dev(0), i, e;
+	size_t n;
+
+	if (!strcmp(op, "add")) {
+		for (i = 0; i < count; i++) {
+			table_prefix(addr, i);
+			n = path_set_direct(b, addr, 64, i);
+			e = table_request(fd, b, n);
+			if (e)
+				FAIL("add of prefix %d of %d: %s", i + 1, count, errname(e));
+		}
+		printf("# %d prefixes added\n", count);
+		return 0;
+	}
+	if (!strcmp(op, "del")) {
+		struct tpc_prefix p = { .len = 64 };
+		int gone = 0;
+
+		for (i = 0; i < count; i++) {
+			table_prefix(p.addr, i);
+			n = sizeof(struct tpc_msg_hdr);
+			memcpy(b + n, &p, sizeof(p));
+			n += sizeof(p);
+			put_hdr(b, n, TPC_MSG_PATH_DEL, TPC_PROTO_VERSION, 0, i);
+			if (!table_request(fd, b, n))
+				gone++;
+		}
+		printf("# %d prefixes deleted\n", gone);
+		return gone == count ? 0 : 1;
+	}
+	if (!strcmp(op, "bad-prefix")) {
+		static const struct { int bits; int len; const char *what; } bad[] = {
+			{ 1, 64, "host bits set (fd00:100::1/64)" },
+			{ 0, 129, "length 129" },
+		};
+
+		for (i = 0; i < 2; i++) {
+			table_prefix(addr, 0);
+			addr[15] = bad[i].bits;
+			n = path_set_direct(b, addr, bad[i].len, i);
+			e = table_request(fd, b, n);
+			if (e != EINVAL)
+				FAIL("prefix with %s: %s, expected EINVAL", bad[i].what,
+				     e ? errname(e) : "accepted");
+			printf("# prefix with %s: EINVAL\n", bad[i].what);
+		}
+		return 0;
+	}
+	printf("# unknown table operation %s\n", op);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (getenv("TPC_DEVICE"))
@@ -679,6 +1120,23 @@ int main(int argc, char **argv)
 		return source(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 0));
 	if (argc == 6 && !strcmp(argv[1], "hold"))
 		return hold(argv[2], argv[3], argv[4], atoi(argv[5]));
+	if (argc == 2 && !strcmp(argv[1], "now")) {
+		printf("%lld\n", now_ms());
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "listen"))
+		return listen_forever(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "probe"))
+		return probe(argv[2], argv[3], atoi(argv[4]));
+	if (argc == 4 && !strcmp(argv[1], "rsink"))
+		return rsink(argv[2], argv[3]);
+	if ((argc == 7 || argc == 8) && !strcmp(argv[1], "rsource"))
+		return rsource(argv[2], argv[3], strtoull(argv[4], NULL, 0),
+			       atoi(argv[5]), atoi(argv[6]), argc == 8 ? argv[7] : NULL);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "table"))
+		return table(argv[2], argc == 4 ? atoi(argv[3]) : 0);
+	if (argc >= 5 && !strcmp(argv[1], "pin"))
+		return pin(argv[2], argv[3], argv + 4, argc - 4);
 	fprintf(stderr, "usage: see the comment at the top of tpc_helper.c\n");
 	return 2;
 }
