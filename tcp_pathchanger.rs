@@ -425,8 +425,10 @@ impl cong::Algorithm for Tpc {
         }
     }
 
-    fn dup_data(sk: &mut Sock<'_, Self>) {
-        on_signal(sk, Signal::Dup);
+    fn dup_data(sk: &mut Sock<'_, Self>, old_data: bool) {
+        if !old_data || KNOBS.get(Knob::CountOldData) != 0 {
+            on_signal(sk, Signal::Dup);
+        }
     }
 }
 

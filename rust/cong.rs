@@ -155,9 +155,11 @@ pub(crate) trait Algorithm: Sized + 'static {
     }
 
     /// TCP input dropped a data segment as old or out of window (and has
-    /// already answered it with a duplicate ACK). Only called while a
+    /// already answered it with a duplicate ACK); `old_data` when it was
+    /// the retransmission of the last acknowledged segment (`end_seq ==
+    /// rcv_wup`, an ACK is scheduled rather than sent). Only called while a
     /// [`DupProbe<Self>`] is registered.
-    fn dup_data(_sk: &mut Sock<'_, Self>) {
+    fn dup_data(_sk: &mut Sock<'_, Self>, _old_data: bool) {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -626,10 +628,10 @@ unsafe extern "C" fn pkts_acked_cb<T: Algorithm>(sk: *mut sock, sample: *const f
 ///
 /// Only called by the shim's `kfree_skb` probe for a full TCP socket whose
 /// ops are `T`'s, with the socket lock held (TCP input).
-unsafe extern "C" fn dup_cb<T: Algorithm>(sk: *mut sock) {
+unsafe extern "C" fn dup_cb<T: Algorithm>(sk: *mut sock, old_data: bool) {
     if T::HAS_DUP_DATA {
         // SAFETY: A locked full TCP socket using `T`'s ops; the socket lock
         // serialises this with the congestion callbacks.
-        T::dup_data(&mut unsafe { Sock::<T>::from_raw(sk) })
+        T::dup_data(&mut unsafe { Sock::<T>::from_raw(sk) }, old_data)
     }
 }

@@ -134,7 +134,7 @@ extern "C" {
     pub(crate) fn tpc_shim_tcp_send_ack(sk: *mut sock);
     pub(crate) fn tpc_shim_dup_probe_register(
         ops: *const TcpCongestionOps,
-        cb: unsafe extern "C" fn(*mut sock),
+        cb: unsafe extern "C" fn(*mut sock, bool),
     ) -> c_int;
     pub(crate) fn tpc_shim_dup_probe_unregister();
     pub(crate) fn tpc_shim_static_lock(id: c_uint);

@@ -267,7 +267,7 @@ void tpc_shim_tcp_send_ack(struct sock *sk)
 /* ---- Duplicate-data probe (kfree_skb tracepoint) ----------------------- */
 
 static const struct tcp_congestion_ops *tpc_dup_ops;
-static void (*tpc_dup_cb)(struct sock *sk);
+static void (*tpc_dup_cb)(struct sock *sk, bool old_data);
 
 static void tpc_kfree_skb_probe(void *data, struct sk_buff *skb,
 				void *location, enum skb_drop_reason reason,
@@ -277,7 +277,8 @@ static void tpc_kfree_skb_probe(void *data, struct sk_buff *skb,
 
 	/* Every drop in the system comes here: the cheap test first. */
 	if (reason != SKB_DROP_REASON_TCP_OLD_SEQUENCE &&
-	    reason != SKB_DROP_REASON_TCP_INVALID_SEQUENCE)
+	    reason != SKB_DROP_REASON_TCP_INVALID_SEQUENCE &&
+	    reason != SKB_DROP_REASON_TCP_OLD_DATA)
 		return;
 	if (!rx_sk || !sk_fullsock(rx_sk) || rx_sk->sk_protocol != IPPROTO_TCP ||
 	    rx_sk->sk_type != SOCK_STREAM)
@@ -289,11 +290,11 @@ static void tpc_kfree_skb_probe(void *data, struct sk_buff *skb,
 	if (th->rst || th->syn)
 		return;
 	/* TCP input drops these with the socket lock held. */
-	tpc_dup_cb(rx_sk);
+	tpc_dup_cb(rx_sk, reason == SKB_DROP_REASON_TCP_OLD_DATA);
 }
 
 int tpc_shim_dup_probe_register(const struct tcp_congestion_ops *ops,
-				void (*cb)(struct sock *sk))
+				void (*cb)(struct sock *sk, bool old_data))
 {
 	int err;
 

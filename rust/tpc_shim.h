@@ -97,12 +97,14 @@ void tpc_shim_tcp_path_changed(struct sock *sk);
 void tpc_shim_tcp_send_ack(struct sock *sk);
 
 /*
- * Calls cb(sk), with sk's lock held, for every data segment that TCP
- * input drops as old or out of window (tcp_validate_incoming()) on a
- * socket whose congestion control is ops. Process context; one at a time.
+ * Calls cb(sk, false), with sk's lock held, for every data segment that
+ * TCP input drops as old or out of window (tcp_validate_incoming()) on a
+ * socket whose congestion control is ops, and cb(sk, true) for those
+ * dropped as TCP_OLD_DATA (end_seq == rcv_wup, in tcp_data_queue()).
+ * Process context; one at a time.
  */
 int tpc_shim_dup_probe_register(const struct tcp_congestion_ops *ops,
-				void (*cb)(struct sock *sk));
+				void (*cb)(struct sock *sk, bool old_data));
 /* Unregisters and waits until no probe runs. */
 void tpc_shim_dup_probe_unregister(void);
 

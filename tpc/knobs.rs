@@ -27,10 +27,14 @@ pub(crate) enum Knob {
     /// Apply TCP_PATH_CHANGED also at non-RTO path changes (connection
     /// start, duplicate data, application requests), as the original did.
     Parity = 4,
+    /// Also count the retransmission of the last acknowledged segment
+    /// (`end_seq == rcv_wup`, dropped as `TCP_OLD_DATA`) as duplicate data;
+    /// the original did not.
+    CountOldData = 5,
 }
 
 /// Number of tunables.
-pub(crate) const KNOB_COUNT: usize = 5;
+pub(crate) const KNOB_COUNT: usize = 6;
 
 /// All tunables in table order.
 pub(crate) const ALL: [Knob; KNOB_COUNT] = [
@@ -39,6 +43,7 @@ pub(crate) const ALL: [Knob; KNOB_COUNT] = [
     Knob::TimeoutMs,
     Knob::Strategy,
     Knob::Parity,
+    Knob::CountOldData,
 ];
 
 /// Static description of a tunable.
@@ -87,6 +92,12 @@ pub(crate) static DEFS: [KnobDef; KNOB_COUNT] = [
         min: 0,
         max: 1,
     },
+    KnobDef {
+        name: c"count_old_data",
+        default: 0,
+        min: 0,
+        max: 1,
+    },
 ];
 
 impl Knob {
@@ -115,6 +126,7 @@ impl Knobs {
                 AtomicI32::new(DEFS[2].default),
                 AtomicI32::new(DEFS[3].default),
                 AtomicI32::new(DEFS[4].default),
+                AtomicI32::new(DEFS[5].default),
             ],
         }
     }

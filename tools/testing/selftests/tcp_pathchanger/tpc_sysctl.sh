@@ -15,6 +15,7 @@ KNOBS=(
 	"failover_timeout_ms 1 120000 700"
 	"strategy 0 2 1"
 	"parity 0 1 1"
+	"count_old_data 0 1 0"
 )
 
 ktap_print_header
