@@ -14,12 +14,14 @@
 #   two_of_three             3 paths, paths 0 and 1 fail
 #   rtt24 rtt84              NRTOChanger(3,2) at RTT 24 and 84 ms
 #   timeout_rtt84            TimeoutChanger(700 ms,2) at RTT 84 ms
-# Every flow is iperf3 -b 10M; path 0 fails (both directions) 2.5 s in.
+# Every flow is one 10 Mbit/s connection (tpc_helper rsource -> rsink);
+# 2.5 s in, path 0 fails: the ACK direction, then 0.2 s later the data
+# direction (the failure time is the first cut); the flows go on for 8 s.
 # In the one-flow configurations, tcpdump at the edge routers also times the
 # first data packet and the first ACK that take path 1 (the delay from the
 # module's decision to the first packet on the new path).
 #
-# Output in DIR (default bench-out/failover-<date>): raw events and iperf3
+# Output in DIR (default bench-out/failover-<date>): raw events and flow
 # logs, failover.txt (table, with the paper's figures), failover_cdf.png,
 # failover.json. The JSON file's path is the last line printed.
 set -euo pipefail
@@ -34,7 +36,7 @@ while [ $# -gt 0 ]; do
 	--runs) runs=$2; shift 2 ;;
 	--configs) configs=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-failover: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done

@@ -9,7 +9,8 @@
 # (CLOCK_MONOTONIC, the clock of the module's events), let the flows run on,
 # heal. Raw data goes to OUT/raw/<config>/: events.jsonl (tpcctl monitor),
 # run<N>.fail (failure time, ns), run<N>.rto (the client's RTO in ms just
-# before the failure, from ss), run<N>.iperf<K>.json, and with one flow
+# before the failure, from ss), run<N>.sink<K> / run<N>.source<K> (the
+# flows' byte logs, tpc_helper rsink/rsource on ports 5201+K), and with one flow
 # run<N>.first_data / run<N>.first_ack: tcpdump's line for the first
 # packet through path 1's waypoint in each direction, captured where it
 # enters the network (rS from hA, rD from hB: unshaped links), with a
@@ -25,8 +26,10 @@ sel=$out/kselftest/tcp_pathchanger
 # shellcheck source=../testing/selftests/tcp_pathchanger/tpc_srv6_lib.sh
 . "$sel/tpc_srv6_lib.sh"
 
-FLOW_SECS=8
+HELPER=$sel/tpc_helper
+RATE=1250000	# bytes/s: 10 Mbit/s
 FAIL_AT=2.5
+AFTER=8
 
 insmod "$TPC_KO" || exit 1
 old_cc=$(sysctl -n net.ipv4.tcp_congestion_control)
@@ -57,10 +60,12 @@ config() {
 }
 
 one_run() {
-	local dir=$1 run=$2 flows=$3 failed=$4 k pids=() spids=() t p
+	local dir=$1 run=$2 flows=$3 failed=$4 k pids=() spids=() t t0
 	srv6_heal_all
+	rm -f "$dir/stop"
 	for ((k = 0; k < flows; k++)); do
-		ip netns exec "$hB" iperf3 -s -1 -p $((5201 + k)) >/dev/null 2>&1 &
+		ip netns exec "$hB" "$HELPER" rsink "$SRV6_B" $((5201 + k)) \
+			>"$dir/run$run.sink$k" 2>&1 &
 		spids+=($!)
 	done
 	for ((k = 0; k < flows; k++)); do
@@ -78,18 +83,26 @@ one_run() {
 		sleep 1
 	fi
 	for ((k = 0; k < flows; k++)); do
-		ip netns exec "$hA" iperf3 -c "$SRV6_B" -p $((5201 + k)) -t "$FLOW_SECS" \
-			-b 10M -i 1 -J >"$dir/run$run.iperf$k.json" 2>&1 &
+		ip netns exec "$hA" "$HELPER" rsource "$SRV6_B" $((5201 + k)) "$RATE" 60 5 \
+			"$dir/stop" >"$dir/run$run.source$k" 2>&1 &
 		pids+=($!)
 	done
 	sleep "$FAIL_AT"
 	ip netns exec "$hA" ss -tin "dst [$SRV6_B]" | grep -o 'rto:[0-9.]*' |
 		head -1 | cut -d: -f2 >"$dir/run$run.rto"
-	for p in ${failed//,/ }; do
-		srv6_fail "$p" both
-	done
+	# Reverse (ACK) direction first, then data, as srv6_fail "both" does:
+	# the sender's RTO clock starts when ACKs stop, so that is the failure
+	# time (taken right after the command; run<N>.fail_window has the
+	# times before and after it, the uncertainty).
+	t0=$(mono_ns)
+	srv6_fail "$failed" rev
 	t=$(mono_ns)
 	echo "$t" >"$dir/run$run.fail"
+	echo "$t0 $t" >"$dir/run$run.fail_window"
+	sleep "$SRV6_FAIL_GAP"
+	srv6_fail "$failed" fwd
+	sleep "$AFTER"
+	touch "$dir/stop"
 	wait "${pids[@]}"
 	wait "${spids[@]}" 2>/dev/null
 	[ ${#caps[@]} -gt 0 ] && kill "${caps[@]}" 2>/dev/null
