@@ -126,6 +126,10 @@ struct TpcSock {
     strategy: Option<Strategy>,
     /// Current path index.
     path: u8,
+    /// Generation of the table entry whose path `path` was applied; `None`
+    /// until a path was applied. When the entry is replaced, `path` may no
+    /// longer name the routing header the socket carries.
+    applied_gen: Option<u32>,
     /// Pinned by the application: strategies leave it alone.
     pinned: bool,
     /// A FIN was seen: no more path changes.
@@ -149,6 +153,8 @@ struct Move {
     new: usize,
     srh: Srh,
     reason: Reason,
+    /// Generation of the table entry `new` indexes.
+    generation: u32,
 }
 
 /// The strategy of prefixes without an override (the sysctls).
@@ -193,15 +199,21 @@ fn move_counter(r: Reason) -> Counter {
     }
 }
 
-/// Whether a path change for `why` applies TCP_PATH_CHANGED: always after
-/// an RTO; otherwise only with `net.tpc.parity`, and at a connection's start
-/// only on the passive side (the original applied it before the SYN on the
-/// active side, where no RTT is known yet and only the backoff is cleared).
-fn wants_path_changed(sk: &Sock<'_, Tpc>, why: Reason) -> bool {
+/// How a path change for `why` applies TCP_PATH_CHANGED: `Some(true)`
+/// halved (the RTO handler doubles it next), `Some(false)` as is, `None`
+/// not at all. Always after an RTO; after duplicate data and at a passive
+/// start only with `net.tpc.parity`, halved like the original (there is no
+/// doubling after, so the RTO stays half the RTT-based value until the next
+/// RTT sample); never at an active start (the original applied it before
+/// the SYN, where it only cleared the backoff). Application requests reset
+/// the RTO to the RTT-based value itself.
+fn path_changed_mode(sk: &Sock<'_, Tpc>, why: Reason) -> Option<bool> {
+    let parity = KNOBS.get(Knob::Parity) != 0;
     match why {
-        Reason::Rto | Reason::Timeout => true,
-        Reason::Init => KNOBS.get(Knob::Parity) != 0 && sk.phase() == Phase::SynRecv,
-        Reason::DupData | Reason::Pin | Reason::Request => KNOBS.get(Knob::Parity) != 0,
+        Reason::Rto | Reason::Timeout => Some(true),
+        Reason::Init => (parity && sk.phase() == Phase::SynRecv).then_some(true),
+        Reason::DupData => parity.then_some(true),
+        Reason::Pin | Reason::Request => Some(false),
     }
 }
 
@@ -232,8 +244,8 @@ fn apply_move(sk: &mut Sock<'_, Tpc>, a: &Addrs, m: &Move, now: i64) -> Result {
         );
         return Err(e);
     }
-    if wants_path_changed(sk, m.reason) {
-        sk.path_changed();
+    if let Some(halve) = path_changed_mode(sk, m.reason) {
+        sk.path_changed(halve);
     }
     if m.reason == Reason::DupData {
         sk.send_ack();
@@ -244,6 +256,10 @@ fn apply_move(sk: &mut Sock<'_, Tpc>, a: &Addrs, m: &Move, now: i64) -> Result {
             d.moves = d.moves.saturating_add(1);
         }
         d.path = m.new as u8;
+        d.applied_gen = Some(m.generation);
+        if m.reason == Reason::Pin {
+            d.pinned = true;
+        }
     }
     if let Some(entry) = PATHS.lock().lookup(&a.daddr) {
         let old = (m.reason != Reason::Init).then_some(m.old);
@@ -260,15 +276,22 @@ fn apply_move(sk: &mut Sock<'_, Tpc>, a: &Addrs, m: &Move, now: i64) -> Result {
 /// Puts a connection that starts under `tpc` on path 0 of its destination,
 /// if the destination has paths and a strategy is on.
 fn start_path(sk: &mut Sock<'_, Tpc>, now: i64) {
+    // Also reached by setsockopt(TCP_CONGESTION) on a live socket: only
+    // connections being established or established get a path.
+    if !matches!(sk.phase(), Phase::SynRecv | Phase::Established) {
+        return;
+    }
     let Some(a) = sk.addrs() else { return };
     let found = {
         let mut t = PATHS.lock();
         t.lookup(&a.daddr).and_then(|e| {
             let s = effective_strategy(e);
-            (s.kind != StrategyKind::Off).then(|| (s, e.paths()[0].srh))
+            (s.kind != StrategyKind::Off).then(|| (s, e.paths()[0].srh, e.generation))
         })
     };
-    let Some((strategy, srh)) = found else { return };
+    let Some((strategy, srh, generation)) = found else {
+        return;
+    };
     if let Some(d) = sk.data() {
         d.strategy = Some(strategy);
         d.flow = Flow::new(now);
@@ -278,11 +301,15 @@ fn start_path(sk: &mut Sock<'_, Tpc>, now: i64) {
         new: 0,
         srh,
         reason: Reason::Init,
+        generation,
     };
     // A direct path 0 leaves whatever routing header the application set.
     if srh.is_direct() {
-        if wants_path_changed(sk, Reason::Init) {
-            sk.path_changed();
+        if let Some(d) = sk.data() {
+            d.applied_gen = Some(generation);
+        }
+        if let Some(halve) = path_changed_mode(sk, Reason::Init) {
+            sk.path_changed(halve);
         }
         if let Some(entry) = PATHS.lock().lookup(&a.daddr) {
             entry.record_move(None, 0, Reason::Init);
@@ -326,11 +353,9 @@ fn on_signal(sk: &mut Sock<'_, Tpc>, sig: Signal) {
     let decision = {
         let mut t = PATHS.lock();
         match t.lookup(&a.daddr) {
-            // The paths were deleted: the connection is no longer managed.
-            None => {
-                st.strategy = None;
-                None
-            }
+            // The paths were deleted: nothing to move to (the connection
+            // stays managed, in case they come back).
+            None => None,
             Some(e) => {
                 let s = effective_strategy(e);
                 st.strategy = Some(s);
@@ -349,6 +374,7 @@ fn on_signal(sk: &mut Sock<'_, Tpc>, sig: Signal) {
                         (Signal::Rto, StrategyKind::Timeout) => Reason::Timeout,
                         (Signal::Rto, _) => Reason::Rto,
                     },
+                    generation: e.generation,
                 })
             }
         }
@@ -418,9 +444,9 @@ impl cong::Algorithm for Tpc {
             return;
         }
         if let Some(d) = sk.data() {
-            // Only TimeoutChanger keeps a clock; skip ktime otherwise.
-            if let Some(s) = d.strategy.filter(|s| s.kind == StrategyKind::Timeout) {
-                d.flow.on_rtt_sample(&s, now_ns());
+            // Kept whatever the strategy: it may become TimeoutChanger.
+            if d.strategy.is_some() {
+                d.flow.on_rtt_sample(now_ns());
             }
         }
     }
@@ -546,15 +572,21 @@ fn path_request(sk: &mut LockedSock<'_>, req: PathRequest) -> Result<(), Sockopt
             new,
             srh: e.paths()[new].srh,
             reason,
+            generation: e.generation,
         }
     };
-    st.pinned = matches!(req, PathRequest::Pin(_)) || st.pinned;
+    // Nothing to do if the socket already carries that very path.
+    let in_place = m.new == m.old && st.applied_gen == Some(m.generation);
+    if in_place && m.reason == Reason::Pin {
+        st.pinned = true;
+    }
     if let Some(d) = s.data() {
         *d = st;
     }
-    if m.new == m.old && m.reason == Reason::Pin {
+    if in_place {
         return Ok(());
     }
+    // Pins only once the path is in place (`apply_move`).
     apply_move(&mut s, &a, &m, now).map_err(|e| (e, "path change failed (option memory)"))
 }
 
@@ -970,7 +1002,6 @@ fn read_event(file: &CtlFile, tx: &mut [u8], out: &mut UserSliceWriter) -> Resul
 /// The loaded module: its registrations, undone in reverse order on unload
 /// (fields drop in declaration order).
 struct TcpPathChanger {
-    _dup: cong::DupProbe<Tpc>,
     _cong: cong::Registration<Tpc>,
     _dev: miscdev::Registration<CtlFile>,
     _sockopt: sockopt::Registration<TpcSockopts>,
@@ -1000,16 +1031,15 @@ impl kernel::Module for TcpPathChanger {
         let sockopt = sockopt::Registration::register()?;
         let dev = miscdev::Registration::register(c_str!("tpc"), 0o600)?;
         let cong = cong::Registration::register(&TPC_OPS)?;
-        let dup = cong::DupProbe::register(&cong)?;
         READY.store(true, Ordering::Release);
         pr_info!(
-            "version {} loaded: congestion control \"tpc\", /dev/tpc, net.tpc.*, sockopts {:#x}..{:#x}\n",
+            "version {} loaded: congestion control \"tpc\", /dev/tpc, net.tpc.*, sockopts {:#x}..{:#x}, receiver-side failover {}\n",
             proto::MODULE_VERSION,
             proto::SOCKOPT_BASE,
-            proto::SOCKOPT_BASE + proto::SOCKOPT_COUNT - 1
+            proto::SOCKOPT_BASE + proto::SOCKOPT_COUNT - 1,
+            if cong.has_probe() { "on" } else { "off (no kfree_skb tracepoint)" }
         );
         Ok(Self {
-            _dup: dup,
             _cong: cong,
             _dev: dev,
             _sockopt: sockopt,

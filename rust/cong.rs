@@ -157,8 +157,9 @@ pub(crate) trait Algorithm: Sized + 'static {
     /// TCP input dropped a data segment as old or out of window (and has
     /// already answered it with a duplicate ACK); `old_data` when it was
     /// the retransmission of the last acknowledged segment (`end_seq ==
-    /// rcv_wup`, an ACK is scheduled rather than sent). Only called while a
-    /// [`DupProbe<Self>`] is registered.
+    /// rcv_wup`, an ACK is scheduled rather than sent). Implementing it
+    /// makes [`Registration`] register a probe on the `kfree_skb`
+    /// tracepoint.
     fn dup_data(_sk: &mut Sock<'_, Self>, _old_data: bool) {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
@@ -333,11 +334,11 @@ impl<'a, T: Algorithm> Sock<'a, T> {
     }
 
     /// `TCP_PATH_CHANGED`: the retransmission timeout goes back to the
-    /// RTT-based value (halved, for the doubling that follows an RTO) and
+    /// RTT-based value (`halve`d when the RTO handler doubles it next) and
     /// the backoff counter to 0.
-    pub(crate) fn path_changed(&mut self) {
+    pub(crate) fn path_changed(&mut self, halve: bool) {
         // SAFETY: As in `set_rthdr`.
-        unsafe { ffi::tpc_shim_tcp_path_changed(self.sk.as_ptr()) }
+        unsafe { ffi::tpc_shim_tcp_path_changed(self.sk.as_ptr(), halve) }
     }
 
     /// Sends an ACK now (on the socket's current path).
@@ -385,15 +386,18 @@ impl<T: Algorithm> OpsSlot<T> {
     }
 }
 
-/// A registered congestion control algorithm; unregistered on drop.
+/// A registered congestion control algorithm, with its duplicate-data
+/// probe if it has one; unregistered on drop (the probe first).
 ///
 /// # Invariants
 ///
 /// `ops` was returned by `tpc_shim_ca_register` for `T`'s trampolines and
-/// is registered; `slot` holds `ops` until drop.
+/// is registered; `slot` holds `ops` until drop. If `probe`, the shim's
+/// `kfree_skb` probe is registered for `ops`.
 pub(crate) struct Registration<T: Algorithm> {
     ops: NonNull<ffi::TcpCongestionOps>,
     slot: &'static OpsSlot<T>,
+    probe: bool,
 }
 
 // SAFETY: The registration is only a handle; unregistering works from any
@@ -443,51 +447,45 @@ impl<T: Algorithm> Registration<T> {
         let ops = from_err_ptr(unsafe { ffi::tpc_shim_ca_register(&desc) })?;
         let ops = NonNull::new(ops).ok_or(ENOMEM)?;
         slot.ops.store(ops.as_ptr(), Ordering::Release);
-        // INVARIANT: Registered and published just above.
-        Ok(Self { ops, slot })
+        // Nothing may fail from here on: sockets can use the ops already,
+        // and a failed module init would free the code under them.
+        let probe = T::HAS_DUP_DATA && {
+            // SAFETY: `ops` is registered and stays so until after the
+            // probe is unregistered (`drop`); the probe only compares
+            // socket ops against it and calls `dup_cb::<T>` for sockets
+            // using it, with their lock held.
+            let r = unsafe { ffi::tpc_shim_dup_probe_register(ops.as_ptr(), dup_cb::<T>) };
+            if r != 0 {
+                pr_warn!(
+                    "kfree_skb probe unavailable (error {}): no duplicate-data signal\n",
+                    r
+                );
+            }
+            r == 0
+        };
+        // INVARIANT: Registered and published just above; `probe` says
+        // whether the probe is.
+        Ok(Self { ops, slot, probe })
+    }
+
+    /// Whether the duplicate-data probe is active.
+    pub(crate) fn has_probe(&self) -> bool {
+        self.probe
     }
 }
 
 impl<T: Algorithm> Drop for Registration<T> {
     fn drop(&mut self) {
+        if self.probe {
+            // SAFETY: Registered (type invariant); this waits for running
+            // probes, before the ops go away below.
+            unsafe { ffi::tpc_shim_dup_probe_unregister() }
+        }
         self.slot
             .ops
             .store(core::ptr::null_mut(), Ordering::Release);
         // SAFETY: By the type invariant `ops` is registered and owned by us.
         unsafe { ffi::tpc_shim_ca_unregister(self.ops.as_ptr()) };
-    }
-}
-
-/// The duplicate-data probe of algorithm `T` (a `kfree_skb` tracepoint
-/// probe calling [`Algorithm::dup_data`]); unregistered on drop.
-///
-/// # Invariants
-///
-/// The probe is registered for the ops of `_reg`, which outlives it.
-pub(crate) struct DupProbe<T: Algorithm> {
-    _p: PhantomData<fn() -> T>,
-}
-
-impl<T: Algorithm> DupProbe<T> {
-    /// Registers the probe for the sockets of `reg`'s algorithm. Drop the
-    /// probe before `reg`.
-    pub(crate) fn register(reg: &Registration<T>) -> Result<Self> {
-        // SAFETY: `reg.ops` is registered (type invariant of
-        // `Registration`); the probe only compares socket ops against it
-        // and calls `dup_cb::<T>` for sockets using it, with their lock held.
-        kernel::error::to_result(unsafe {
-            ffi::tpc_shim_dup_probe_register(reg.ops.as_ptr(), dup_cb::<T>)
-        })?;
-        // INVARIANT: Registered just above.
-        Ok(Self { _p: PhantomData })
-    }
-}
-
-impl<T: Algorithm> Drop for DupProbe<T> {
-    fn drop(&mut self) {
-        // SAFETY: Registered (type invariant); this waits for running
-        // probes.
-        unsafe { ffi::tpc_shim_dup_probe_unregister() }
     }
 }
 

@@ -130,7 +130,7 @@ extern "C" {
     pub(crate) fn tpc_shim_tcp_is_rto(sk: *const sock) -> bool;
     pub(crate) fn tpc_shim_sk_addrs(sk: *const sock, a: *mut SkAddrs) -> bool;
     pub(crate) fn tpc_shim_set_rthdr(sk: *mut sock, rthdr: *const c_void, len: c_uint) -> c_int;
-    pub(crate) fn tpc_shim_tcp_path_changed(sk: *mut sock);
+    pub(crate) fn tpc_shim_tcp_path_changed(sk: *mut sock, halve: bool);
     pub(crate) fn tpc_shim_tcp_send_ack(sk: *mut sock);
     pub(crate) fn tpc_shim_dup_probe_register(
         ops: *const TcpCongestionOps,

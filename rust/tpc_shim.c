@@ -184,7 +184,8 @@ int tpc_shim_set_rthdr(struct sock *sk, const void *rthdr, unsigned int len)
 	int tot_len = 0, i;
 	char *p;
 
-	if (sk->sk_family != AF_INET6 || !np)
+	if (sk->sk_family != AF_INET6 || !np ||
+	    ipv6_addr_v4mapped(&sk->sk_v6_daddr))
 		return -EAFNOSUPPORT;
 	if (len && (len < 8 || len % 8 || len > TPC_SHIM_RTHDR_MAX ||
 		    ipv6_optlen((const struct ipv6_opt_hdr *)rthdr) != len))
@@ -245,17 +246,19 @@ int tpc_shim_set_rthdr(struct sock *sk, const void *rthdr, unsigned int len)
 #endif
 }
 
-void tpc_shim_tcp_path_changed(struct sock *sk)
+void tpc_shim_tcp_path_changed(struct sock *sk, bool halve)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	u32 rto = __tcp_set_rto(tcp_sk(sk));
 
 	/*
-	 * Called before the retransmit timer doubles icsk_rto and re-arms
-	 * (after an RTO), so the next timeout is the RTT-based value.
+	 * From an RTO callback the retransmit timer doubles icsk_rto right
+	 * after (halve), so the next timeout is the RTT-based value.
 	 */
-	if (rto)
-		icsk->icsk_rto = min_t(u32, rto, TCP_RTO_MAX) >> 1;
+	if (rto) {
+		rto = min_t(u32, rto, TCP_RTO_MAX);
+		icsk->icsk_rto = halve ? rto >> 1 : rto;
+	}
 	icsk->icsk_backoff = 0;
 }
 
@@ -285,9 +288,14 @@ static void tpc_kfree_skb_probe(void *data, struct sk_buff *skb,
 		return;
 	if (READ_ONCE(inet_csk(rx_sk)->icsk_ca_ops) != data)
 		return;
-	/* tcp_validate_incoming() sends dup-ACKs for data, not RST or SYN. */
+	/*
+	 * Duplicate *data*: not RST or SYN (tcp_validate_incoming() sends no
+	 * dup-ACK for them), nor segments without payload or FIN, such as
+	 * keepalives and window probes (seq = snd_una - 1).
+	 */
 	th = tcp_hdr(skb);
-	if (th->rst || th->syn)
+	if (th->rst || th->syn ||
+	    TCP_SKB_CB(skb)->seq == TCP_SKB_CB(skb)->end_seq)
 		return;
 	/* TCP input drops these with the socket lock held. */
 	tpc_dup_cb(rx_sk, reason == SKB_DROP_REASON_TCP_OLD_DATA);
@@ -352,7 +360,7 @@ static spinlock_t *tpc_static_lock(unsigned int id)
 	case TPC_LOCK_EVENTS:
 		return &tpc_static_lock_events;
 	}
-	return NULL;
+	BUG();	/* the Rust side only passes the ids above */
 }
 
 void tpc_shim_static_lock(unsigned int id)
@@ -442,7 +450,7 @@ static ssize_t tpc_chr_read(struct file *file, char __user *buf, size_t len,
 		r = ops->read(tf->priv, buf, len);
 		if (r != -EAGAIN || (file->f_flags & O_NONBLOCK))
 			return r;
-		/* ops->poll() only takes a BH spinlock: fine while !RUNNING. */
+		/* ops->poll() only takes BH spinlocks: fine while !RUNNING. */
 		if (wait_event_interruptible(tpc_chr_wq, ops->poll(tf->priv) &
 						     TPC_CHR_READABLE))
 			return -ERESTARTSYS;

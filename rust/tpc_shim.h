@@ -89,10 +89,11 @@ bool tpc_shim_sk_addrs(const struct sock *sk, struct tpc_sk_addrs *a);
  */
 int tpc_shim_set_rthdr(struct sock *sk, const void *rthdr, unsigned int len);
 /*
- * TCP_PATH_CHANGED: icsk_rto = RTT-based RTO / 2 (if an RTT is known),
+ * TCP_PATH_CHANGED: icsk_rto = the RTT-based RTO (if an RTT is known),
+ * halved if halve (when the retransmit timer doubles it right after);
  * icsk_backoff = 0. Socket lock held.
  */
-void tpc_shim_tcp_path_changed(struct sock *sk);
+void tpc_shim_tcp_path_changed(struct sock *sk, bool halve);
 /* Sends an ACK for rcv_nxt now. Socket lock held. */
 void tpc_shim_tcp_send_ack(struct sock *sk);
 

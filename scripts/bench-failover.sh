@@ -11,7 +11,7 @@
 #   nrto        NRTOChanger(3,2), 1 flow, RTT 6 ms
 #   timeout     TimeoutChanger(700 ms,2), 1 flow, RTT 6 ms
 #   flows5 flows10 flows20   NRTOChanger(3,2) with 5/10/20 parallel flows
-#   two_of_three             3 paths, paths 0 and 1 fail
+#   two_of_three             3 paths, paths 0 and 1 fail (count_old_data=1)
 #   rtt24 rtt84              NRTOChanger(3,2) at RTT 24 and 84 ms
 #   timeout_rtt84            TimeoutChanger(700 ms,2) at RTT 84 ms
 # Every flow is one 10 Mbit/s connection (tpc_helper rsource -> rsink);

@@ -123,11 +123,11 @@ impl Flow {
         }
     }
 
-    /// An RTT sample arrived: the path works (TimeoutChanger's clock).
-    pub(crate) fn on_rtt_sample(&mut self, s: &Strategy, now_ns: i64) {
-        if s.kind == StrategyKind::Timeout {
-            self.last_ok_ns = now_ns;
-        }
+    /// An RTT sample arrived: the path works. Only TimeoutChanger reads
+    /// this clock, but it is kept whatever the strategy, so that a switch
+    /// to TimeoutChanger at run time starts from a true "last known good".
+    pub(crate) fn on_rtt_sample(&mut self, now_ns: i64) {
+        self.last_ok_ns = now_ns;
     }
 
     /// The connection moved to another path at `now_ns`.

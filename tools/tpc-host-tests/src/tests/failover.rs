@@ -143,7 +143,7 @@ fn timeout_moves_at_t_after_the_last_sign_of_life() {
     assert_eq!(at(&mut f, 5, 1500 * MS), (Move, 2)); // T after the move
     f.moved(1500 * MS);
     // An RTT sample restarts the clock.
-    f.on_rtt_sample(&s, 2000 * MS);
+    f.on_rtt_sample(2000 * MS);
     assert_eq!(f.last_ok_ns, 2000 * MS);
     assert_eq!(at(&mut f, 5, 2600 * MS), (Wait, 1));
     assert_eq!(at(&mut f, 5, 2700 * MS), (Move, 2));
@@ -156,14 +156,31 @@ fn timeout_moves_at_t_after_the_last_sign_of_life() {
 
 #[test]
 fn rtt_samples_only_matter_to_timeout() {
-    for s in [nrto(3, 2), strategy(StrategyKind::Off, 3, 2, 700)] {
-        let mut f = Flow::new(10);
-        f.on_rtt_sample(&s, 99 * MS);
-        assert_eq!(f.last_ok_ns, 10);
-    }
+    // The clock runs whatever the strategy (a later switch to Timeout
+    // must see it), but only TimeoutChanger's verdicts depend on it.
     let mut f = Flow::new(10);
-    f.on_rtt_sample(&timeout(700, 2), 99 * MS);
+    f.on_rtt_sample(99 * MS);
     assert_eq!(f.last_ok_ns, 99 * MS);
+    for s in [nrto(3, 2), strategy(StrategyKind::Off, 3, 2, 700)] {
+        let run = |rtt_at: Option<i64>| {
+            let mut f = Flow::new(10);
+            let mut v = Vec::new();
+            for (i, t) in [100, 900, 1700, 2500].into_iter().enumerate() {
+                if rtt_at == Some(i as i64) {
+                    f.on_rtt_sample(t * MS - 1);
+                }
+                v.push(f.on_rto(&s, 5, t * MS));
+            }
+            v
+        };
+        assert_eq!(run(None), run(Some(2)));
+    }
+    let t = timeout(700, 2);
+    let mut f = Flow::new(0);
+    assert_eq!(f.on_rto(&t, 5, 100 * MS), Progress);
+    f.on_rtt_sample(600 * MS);
+    assert_eq!(f.on_rto(&t, 5, 1000 * MS), Wait);
+    assert_eq!(f.on_rto(&t, 5, 1300 * MS), Move);
 }
 
 #[test]
@@ -397,7 +414,7 @@ proptest! {
                 }
                 Ev::Rtt(dt) => {
                     now += dt;
-                    f.on_rtt_sample(&s, now);
+                    f.on_rtt_sample(now);
                     if s.kind == StrategyKind::Timeout {
                         spec.last_move_time = now;
                     }
