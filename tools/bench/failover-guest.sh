@@ -60,7 +60,7 @@ config() {
 }
 
 one_run() {
-	local dir=$1 run=$2 flows=$3 failed=$4 k pids=() spids=() t t0
+	local dir=$1 run=$2 flows=$3 failed=$4 k p pids=() spids=() t t0
 	srv6_heal_all
 	rm -f "$dir/stop"
 	for ((k = 0; k < flows; k++)); do
@@ -104,6 +104,18 @@ one_run() {
 	sleep "$AFTER"
 	touch "$dir/stop"
 	wait "${pids[@]}"
+	# A sink whose connection never recovered waits for an EOF that will
+	# not come: give the sinks a few seconds, then stop them.
+	local alive
+	for ((k = 0; k < 50; k++)); do
+		alive=0
+		for p in "${spids[@]}"; do
+			kill -0 "$p" 2>/dev/null && alive=1
+		done
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
+	kill "${spids[@]}" 2>/dev/null
 	wait "${spids[@]}" 2>/dev/null
 	[ ${#caps[@]} -gt 0 ] && kill "${caps[@]}" 2>/dev/null
 	wait "${caps[@]}" 2>/dev/null
