@@ -59,6 +59,11 @@ config() {
 	esac
 }
 
+# Succeeds when $1 connections from hA to hB are established.
+flows_up() {
+	[ "$(ip netns exec "$hA" ss -Htn state established "dst [$SRV6_B]" | wc -l)" -ge "$1" ]
+}
+
 one_run() {
 	local dir=$1 run=$2 flows=$3 failed=$4 k p pids=() spids=() t t0
 	srv6_heal_all
@@ -87,6 +92,10 @@ one_run() {
 			"$dir/stop" >"$dir/run$run.source$k" 2>&1 &
 		pids+=($!)
 	done
+	# Starting many processes takes seconds under TCG: fail only once every
+	# flow is established and has run FAIL_AT s (a SYN lost to the failure
+	# would never recover: SYNs follow the routing table, spec §6).
+	slowwait 30 flows_up "$flows" || echo "# run $run: not all $flows flows up" >&2
 	sleep "$FAIL_AT"
 	ip netns exec "$hA" ss -tin "dst [$SRV6_B]" | grep -o 'rto:[0-9.]*' |
 		head -1 | cut -d: -f2 >"$dir/run$run.rto"
