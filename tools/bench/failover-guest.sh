@@ -61,7 +61,7 @@ config() {
 
 # Succeeds when $1 connections from hA to hB are established.
 flows_up() {
-	[ "$(ip netns exec "$hA" ss -Htn state established "dst [$SRV6_B]" | wc -l)" -ge "$1" ]
+	[ "$(ip netns exec "$hA" ss -Htn state established | wc -l)" -ge "$1" ]
 }
 
 one_run() {
