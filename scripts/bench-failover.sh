@@ -53,4 +53,5 @@ echo "bench-failover: $runs run(s) of: $configs (TCG guest; about 12 s per run)"
 	"$runs" "$configs" >"$out/console.log" 2>&1 ||
 	{ tail -30 "$out/console.log" >&2; echo "bench-failover: guest run failed" >&2; exit 1; }
 echo "bench-failover: guest done in $(( $(date +%s) - start )) s" >&2
-python3 "$top/tools/bench/failover-report.py" "$out" "$runs" "$configs"
+# Debian's python3, where the plotting packages were installed.
+/usr/bin/python3 "$top/tools/bench/failover-report.py" "$out" "$runs" "$configs"

@@ -245,8 +245,7 @@ def main():
     with open(jpath, "w") as f:
         json.dump(doc, f, indent=1)
     print(text)
-    if png:
-        print(f"plot: {png}")
+    print(f"plot: {png}" if png else "plot: not written (python3-matplotlib missing)")
     print(jpath)
 
 
