@@ -223,9 +223,15 @@ fn path_changed_mode(sk: &Sock<'_, Tpc>, why: Reason) -> Option<bool> {
 /// duplicate ACK TCP sent before our probe ran left on the old one).
 /// Runs with the socket lock held, in whatever context the signal came
 /// from; the header is swapped directly (no deferral), so the next segment
-/// the socket sends takes the new path.
+/// the socket sends takes the new path. A connection that starts on a
+/// direct path 0 keeps whatever routing header the application set.
 fn apply_move(sk: &mut Sock<'_, Tpc>, a: &Addrs, m: &Move, now: i64) -> Result {
-    if let Err(e) = sk.set_rthdr(m.srh.as_bytes()) {
+    let swap = !(m.reason == Reason::Init && m.srh.is_direct());
+    if let Err(e) = if swap {
+        sk.set_rthdr(m.srh.as_bytes())
+    } else {
+        Ok(())
+    } {
         COUNTERS.inc(Counter::MovesFailed);
         if let Some(entry) = PATHS.lock().lookup(&a.daddr) {
             entry.stats.apply_failed += 1;
@@ -266,9 +272,11 @@ fn apply_move(sk: &mut Sock<'_, Tpc>, a: &Addrs, m: &Move, now: i64) -> Result {
         entry.record_move(old, m.new, m.reason);
     }
     COUNTERS.inc(move_counter(m.reason));
-    let spent = (now_ns() - now).max(0) as u64;
-    COUNTERS.add(Counter::MoveApplyNs, spent);
-    COUNTERS.max(Counter::MoveApplyMaxNs, spent);
+    if swap {
+        let spent = (now_ns() - now).max(0) as u64;
+        COUNTERS.add(Counter::MoveApplyNs, spent);
+        COUNTERS.max(Counter::MoveApplyMaxNs, spent);
+    }
     emit(a, m.reason, m.old, m.new, now);
     Ok(())
 }
@@ -303,24 +311,9 @@ fn start_path(sk: &mut Sock<'_, Tpc>, now: i64) {
         reason: Reason::Init,
         generation,
     };
-    // A direct path 0 leaves whatever routing header the application set.
-    if srh.is_direct() {
-        if let Some(d) = sk.data() {
-            d.applied_gen = Some(generation);
-        }
-        if let Some(halve) = path_changed_mode(sk, Reason::Init) {
-            sk.path_changed(halve);
-        }
-        if let Some(entry) = PATHS.lock().lookup(&a.daddr) {
-            entry.record_move(None, 0, Reason::Init);
-        }
-        COUNTERS.inc(Counter::PathStarts);
-        emit(&a, Reason::Init, 0, 0, now);
-    } else {
-        // On failure the connection stays on the routing table's path;
-        // failover may still move it later.
-        let _ = apply_move(sk, &a, &m, now);
-    }
+    // On failure the connection stays on the routing table's path;
+    // failover may still move it later.
+    let _ = apply_move(sk, &a, &m, now);
 }
 
 /// Feeds a failover signal to the connection's strategy; moves it to the

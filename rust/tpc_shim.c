@@ -518,14 +518,15 @@ void tpc_shim_chr_unregister(struct tpc_chr_dev *dev)
 	kfree(dev);
 }
 
-void tpc_shim_chr_wake(struct tpc_chr_file *f)
+void tpc_shim_chr_wake_all(void)
 {
 	wake_up_interruptible(&tpc_chr_wq);
 }
 
-void tpc_shim_chr_wake_all(void)
+/* All files share one wait queue: waking one file wakes them all. */
+void tpc_shim_chr_wake(struct tpc_chr_file *f)
 {
-	wake_up_interruptible(&tpc_chr_wq);
+	tpc_shim_chr_wake_all();
 }
 
 bool tpc_shim_capable_net_admin(void)
