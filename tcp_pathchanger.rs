@@ -36,8 +36,12 @@ use kernel::uaccess::{UserSliceReader, UserSliceWriter};
 mod counters;
 #[path = "tpc/events.rs"]
 mod events;
+#[path = "tpc/exp3.rs"]
+mod exp3;
 #[path = "tpc/failover.rs"]
 mod failover;
+#[path = "fpu_helpers.rs"]
+mod fpu_helpers;
 #[path = "tpc/knobs.rs"]
 mod knobs;
 #[path = "tpc/paths.rs"]
@@ -52,13 +56,14 @@ mod srh;
 mod sys;
 
 use counters::{Counter, Counters};
-use events::{Event, EventLog};
+use events::{Event, EventLog, UpdateEvent};
+use exp3::{Draw, FlowExp3};
 use failover::{Flow, Verdict};
 use knobs::{Knob, Knobs};
 use paths::{
     AddrFmt, Entry, PathError, PathTable, Prefix, Reason, Srh, Strategy, StrategyKind, MAX_PREFIXES,
 };
-use proto::{FailoverReq, ProtoError, Request};
+use proto::{Exp3Req, FailoverReq, ProtoError, Request};
 use ring::MsgRing;
 use sys::bh_lock::{BhSpinLock, StaticBhLock, StaticLockId};
 use sys::cong::{self, Addrs, CaState, LockedSock, OpsSlot, Phase, Sock};
@@ -84,12 +89,31 @@ static PATHS: StaticBhLock<PathTable<[Option<Entry>; MAX_PREFIXES]>> = StaticBhL
     StaticLockId::Paths,
     PathTable::from_empty([None; MAX_PREFIXES]),
 );
-/// Events kept for subscribed readers of `/dev/tpc`.
+/// The EXP3 states. Lock order: `PATHS`, then `EXP3`.
+static EXP3: StaticBhLock<exp3::Table<[Option<exp3::State>; exp3::MAX_STATES]>> = StaticBhLock::new(
+    StaticLockId::Exp3,
+    exp3::Table::from_empty([None; exp3::MAX_STATES]),
+);
+/// Path-change events kept for subscribed readers of `/dev/tpc`.
 const EVENT_LOG_LEN: usize = 1024;
-/// The path-change event log.
-static EVENTS: StaticBhLock<EventLog<[Event; EVENT_LOG_LEN]>> = StaticBhLock::new(
+/// EXP3 updates kept for subscribed readers of `/dev/tpc`.
+const UPDATE_LOG_LEN: usize = 1024;
+
+/// The event logs, under one lock.
+struct Logs {
+    /// Path changes.
+    moves: EventLog<[Event; EVENT_LOG_LEN]>,
+    /// EXP3 weight updates.
+    updates: EventLog<[UpdateEvent; UPDATE_LOG_LEN], UpdateEvent>,
+}
+
+/// The event logs.
+static EVENTS: StaticBhLock<Logs> = StaticBhLock::new(
     StaticLockId::Events,
-    EventLog::new([Event::EMPTY; EVENT_LOG_LEN]),
+    Logs {
+        moves: EventLog::new([Event::EMPTY; EVENT_LOG_LEN]),
+        updates: EventLog::new([UpdateEvent::EMPTY; UPDATE_LOG_LEN]),
+    },
 );
 
 /// Prints a warning unless the networking log rate limit is exceeded.
@@ -105,6 +129,11 @@ fn now_ns() -> i64 {
     Ktime::ktime_get().to_ns()
 }
 
+/// `ns` in milliseconds, modulo 2^32 (for ages below 49 days).
+fn ms32(ns: i64) -> u32 {
+    (ns / 1_000_000) as u32
+}
+
 // ---- Congestion control and path changes ------------------------------
 
 /// The `tpc` congestion control.
@@ -113,8 +142,9 @@ struct Tpc;
 /// Per-connection state of `tpc` (lives in `icsk_ca_priv`).
 #[derive(Default, Clone, Copy)]
 struct TpcSock {
-    /// When `tpc` took charge of the connection (`ktime_get`, ns).
-    init_ns: i64,
+    /// When `tpc` took charge of the connection (`ktime_get`, ms, modulo
+    /// 2^32).
+    init_ms: u32,
     /// Entries into `TCP_CA_Loss`.
     loss_events: u32,
     /// ACKs that reached congestion avoidance.
@@ -126,16 +156,19 @@ struct TpcSock {
     strategy: Option<Strategy>,
     /// Current path index.
     path: u8,
-    /// Generation of the table entry whose path `path` was applied; `None`
-    /// until a path was applied. When the entry is replaced, `path` may no
-    /// longer name the routing header the socket carries.
-    applied_gen: Option<u32>,
+    /// Generation of the table entry whose path `path` was applied; 0
+    /// until a path was applied (generations start at 1). When the entry
+    /// is replaced, `path` may no longer name the routing header the socket
+    /// carries.
+    applied_gen: u32,
     /// Pinned by the application: strategies leave it alone.
     pinned: bool,
     /// A FIN was seen: no more path changes.
     closing: bool,
     /// Path changes (the first path not counted).
     moves: u32,
+    /// EXP3 state of the connection.
+    exp3: FlowExp3,
 }
 
 /// The failover signals.
@@ -171,9 +204,63 @@ fn effective_strategy(e: &Entry) -> Strategy {
     e.strategy.unwrap_or_else(global_strategy)
 }
 
+/// The EXP3 settings of prefixes without overrides (the sysctls).
+fn global_exp3() -> exp3::Settings {
+    let k = |k: Knob| KNOBS.get(k).max(0) as u32;
+    exp3::Settings {
+        on: KNOBS.get(Knob::Exp3) != 0,
+        preset: exp3::Preset::from_raw(k(Knob::Exp3Preset)).unwrap_or(exp3::Preset::Textbook),
+        gamma_ppm: k(Knob::Exp3GammaPpm),
+        hook_bytes: k(Knob::Exp3HookBytes),
+        // Range 1..=128 (sysctl).
+        keylen: k(Knob::Exp3Keylen).min(128) as u8,
+        ref_ms: k(Knob::Exp3RefMs),
+        fail_timeout_ms: k(Knob::Exp3FailTimeoutMs),
+    }
+}
+
+fn exp3_settings(e: &Entry) -> exp3::Settings {
+    e.exp3.resolve(&global_exp3())
+}
+
+/// The byte mark of the EXP3 hook rate: acknowledged plus received bytes
+/// (modulo 2^32).
+fn byte_mark(sk: &Sock<'_, Tpc>) -> u32 {
+    sk.snd_una().wrapping_add(sk.rcv_nxt())
+}
+
+/// Draws a path for a connection to `daddr` under entry `e`.
+fn exp3_draw(e: &Entry, x: &exp3::Settings, daddr: &srh::Addr, now: i64) -> Draw {
+    let key = exp3::key_of(daddr, &e.prefix, x.keylen);
+    let d = EXP3
+        .lock()
+        .get_or_insert(key, e.prefix, e.generation, e.len(), now)
+        .draw(x.gamma_ppm, sys::random_u32(), now);
+    COUNTERS.inc(Counter::Exp3Draws);
+    d
+}
+
+/// Leaves `path` out of EXP3 draws for `daddr` (failover moved a
+/// connection away from it).
+fn exp3_mark_failed(e: &Entry, daddr: &srh::Addr, path: usize, now: i64) {
+    let x = exp3_settings(e);
+    if !x.on {
+        return;
+    }
+    let until = match x.fail_timeout_ms {
+        0 => 0,
+        ms => now.saturating_add(i64::from(ms) * 1_000_000),
+    };
+    let key = exp3::key_of(daddr, &e.prefix, x.keylen);
+    EXP3.lock()
+        .get_or_insert(key, e.prefix, e.generation, e.len(), now)
+        .mark_failed(path as u8, until);
+    COUNTERS.inc(Counter::Exp3PathsFailed);
+}
+
 /// Appends an event and wakes `/dev/tpc` readers. Any context.
 fn emit(a: &Addrs, reason: Reason, old: usize, new: usize, now: i64) {
-    EVENTS.lock().push(Event {
+    EVENTS.lock().moves.push(Event {
         ktime_ns: now as u64,
         reason,
         // Path indices are below MAX_PATHS.
@@ -196,6 +283,7 @@ fn move_counter(r: Reason) -> Counter {
         Reason::Timeout => Counter::MovesTimeout,
         Reason::Pin => Counter::MovesPin,
         Reason::Request => Counter::MovesRequest,
+        Reason::Exp3 => Counter::MovesExp3,
     }
 }
 
@@ -214,6 +302,8 @@ fn path_changed_mode(sk: &Sock<'_, Tpc>, why: Reason) -> Option<bool> {
         Reason::Init => (parity && sk.phase() == Phase::SynRecv).then_some(true),
         Reason::DupData => parity.then_some(true),
         Reason::Pin | Reason::Request => Some(false),
+        // Both paths work: nothing to reset (the original did not either).
+        Reason::Exp3 => None,
     }
 }
 
@@ -256,13 +346,20 @@ fn apply_move(sk: &mut Sock<'_, Tpc>, a: &Addrs, m: &Move, now: i64) -> Result {
     if m.reason == Reason::DupData {
         sk.send_ack();
     }
+    let snd_nxt = sk.snd_nxt();
     if let Some(d) = sk.data() {
         if m.reason != Reason::Init {
             d.flow.moved(now);
             d.moves = d.moves.saturating_add(1);
+            // RTTs measured so far belong to the old path.
+            d.exp3.path_changed(snd_nxt);
+            if m.reason != Reason::Exp3 {
+                // The draw no longer describes the path in use.
+                d.exp3.pending = false;
+            }
         }
         d.path = m.new as u8;
-        d.applied_gen = Some(m.generation);
+        d.applied_gen = m.generation;
         if m.reason == Reason::Pin {
             d.pinned = true;
         }
@@ -281,8 +378,9 @@ fn apply_move(sk: &mut Sock<'_, Tpc>, a: &Addrs, m: &Move, now: i64) -> Result {
     Ok(())
 }
 
-/// Puts a connection that starts under `tpc` on path 0 of its destination,
-/// if the destination has paths and a strategy is on.
+/// Puts a connection that starts under `tpc` on a path of its destination,
+/// if the destination has paths and failover or EXP3 is on: the path EXP3
+/// draws, or path 0.
 fn start_path(sk: &mut Sock<'_, Tpc>, now: i64) {
     // Also reached by setsockopt(TCP_CONGESTION) on a live socket: only
     // connections being established or established get a path.
@@ -294,26 +392,44 @@ fn start_path(sk: &mut Sock<'_, Tpc>, now: i64) {
         let mut t = PATHS.lock();
         t.lookup(&a.daddr).and_then(|e| {
             let s = effective_strategy(e);
-            (s.kind != StrategyKind::Off).then(|| (s, e.paths()[0].srh, e.generation))
+            let x = exp3_settings(e);
+            if s.kind == StrategyKind::Off && !x.on {
+                return None;
+            }
+            let draw =
+                x.on.then(|| (exp3_draw(e, &x, &a.daddr, now), x.hook_bytes));
+            let new = draw.map_or(0, |(d, _)| usize::from(d.path));
+            Some((s, e.paths()[new].srh, e.generation, new, draw))
         })
     };
-    let Some((strategy, srh, generation)) = found else {
+    let Some((strategy, srh, generation, new, draw)) = found else {
         return;
     };
+    let mark = byte_mark(sk);
+    let snd_nxt = sk.snd_nxt();
     if let Some(d) = sk.data() {
         d.strategy = Some(strategy);
         d.flow = Flow::new(now);
+        if let Some((dr, hook)) = draw {
+            d.exp3.drawn(&dr, mark, hook);
+        }
+        // Only RTTs of data sent from now on measure the first path.
+        d.exp3.path_changed(snd_nxt);
     }
     let m = Move {
-        old: 0,
-        new: 0,
+        old: new,
+        new,
         srh,
         reason: Reason::Init,
         generation,
     };
     // On failure the connection stays on the routing table's path;
-    // failover may still move it later.
-    let _ = apply_move(sk, &a, &m, now);
+    // failover may still move it later. No reward for a path not taken.
+    if apply_move(sk, &a, &m, now).is_err() {
+        if let Some(d) = sk.data() {
+            d.exp3.pending = false;
+        }
+    }
 }
 
 /// Feeds a failover signal to the connection's strategy; moves it to the
@@ -358,6 +474,9 @@ fn on_signal(sk: &mut Sock<'_, Tpc>, sig: Signal) {
                 };
                 let old = usize::from(st.path);
                 let new = e.next_after(old);
+                if v == Verdict::Move && new != old {
+                    exp3_mark_failed(e, &a.daddr, old, now);
+                }
                 (v == Verdict::Move && new != old).then(|| Move {
                     old,
                     new,
@@ -380,6 +499,110 @@ fn on_signal(sk: &mut Sock<'_, Tpc>, sig: Signal) {
     }
 }
 
+/// When an EXP3 connection reports the RTT of its path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Report {
+    /// The hook rate's bytes went by: reward, then draw again.
+    Hook,
+    /// The connection is going away: reward only.
+    Close,
+}
+
+/// Rewards the path an EXP3 connection drew with the RTT measured on it
+/// and, at a hook, draws again (moving the connection if the draw says so).
+fn exp3_report(sk: &mut Sock<'_, Tpc>, when: Report) {
+    let phase = sk.phase();
+    let Some(st) = sk.data().map(|d| *d) else {
+        return;
+    };
+    // A connection that did not draw its path (failover, pin) still
+    // probes it at close: RTTs measured on a path rehabilitate it.
+    let probe = when == Report::Close && st.exp3.srtt_us != 0;
+    if !st.exp3.pending && !probe {
+        return;
+    }
+    let Some(a) = sk.addrs() else { return };
+    let now = now_ns();
+    let mark = byte_mark(sk);
+    let redraw = st.exp3.pending
+        && when == Report::Hook
+        && !st.pinned
+        && !st.closing
+        && phase == Phase::Established;
+    let path = usize::from(st.path);
+    let mut update = None;
+    let decision = {
+        let mut t = PATHS.lock();
+        t.lookup(&a.daddr).and_then(|e| {
+            let x = exp3_settings(e);
+            if !st.exp3.pending && !x.on {
+                return None;
+            }
+            // Rewards only while the path index still names the same path.
+            let same = st.applied_gen == e.generation && path < e.len();
+            let key = exp3::key_of(&a.daddr, &e.prefix, x.keylen);
+            let t0 = now_ns();
+            let mut ex = EXP3.lock();
+            let state = ex.get_or_insert(key, e.prefix, e.generation, e.len(), now);
+            if same && st.exp3.srtt_us != 0 {
+                if state.probe_ok(st.path) {
+                    COUNTERS.inc(Counter::Exp3PathsProbed);
+                }
+                if st.exp3.pending {
+                    update = state
+                        .reward(&x, st.path, st.exp3.p(), st.exp3.k, st.exp3.srtt_us, now)
+                        .map(|u| (key, u));
+                }
+            }
+            let draw = (redraw && x.on).then(|| state.draw(x.gamma_ppm, sys::random_u32(), now));
+            drop(ex);
+            let spent = (now_ns() - t0).max(0) as u64;
+            COUNTERS.add(Counter::Exp3UpdateNs, spent);
+            COUNTERS.max(Counter::Exp3UpdateMaxNs, spent);
+            draw.map(|d| {
+                COUNTERS.inc(Counter::Exp3Draws);
+                let new = usize::from(d.path);
+                (
+                    d,
+                    x.hook_bytes,
+                    Move {
+                        old: path,
+                        new,
+                        srh: e.paths()[new].srh,
+                        reason: Reason::Exp3,
+                        generation: e.generation,
+                    },
+                )
+            })
+        })
+    };
+    if let Some((key, u)) = update {
+        COUNTERS.inc(Counter::Exp3Updates);
+        EVENTS.lock().updates.push(UpdateEvent {
+            ktime_ns: u.sample.ktime_ns,
+            key,
+            path: u.sample.path,
+            npaths: u.npaths,
+            srtt_us: u.sample.srtt_us,
+            reward_ppm: u.sample.reward_ppm,
+            p_ppm: u.sample.p_ppm,
+            shares_ppm: u.shares_ppm,
+        });
+        miscdev::wake_all();
+    }
+    if let Some(d) = sk.data() {
+        d.exp3.pending = false;
+        if let Some((dr, hook, _)) = &decision {
+            d.exp3.drawn(dr, mark, *hook);
+        }
+    }
+    if let Some((_, _, m)) = decision {
+        if m.new != m.old || st.applied_gen != m.generation {
+            let _ = apply_move(sk, &a, &m, now);
+        }
+    }
+}
+
 #[vtable]
 impl cong::Algorithm for Tpc {
     const NAME: &'static CStr = c_str!("tpc");
@@ -388,7 +611,7 @@ impl cong::Algorithm for Tpc {
     fn init(sk: &mut Sock<'_, Self>) {
         let now = now_ns();
         if let Some(d) = sk.data() {
-            d.init_ns = now;
+            d.init_ms = ms32(now);
         }
         COUNTERS.inc(Counter::ConnsInitialized);
         start_path(sk, now);
@@ -399,6 +622,7 @@ impl cong::Algorithm for Tpc {
         // were never counted.
         if sk.data().is_some() {
             COUNTERS.inc(Counter::ConnsReleased);
+            exp3_report(sk, Report::Close);
         }
     }
 
@@ -433,14 +657,22 @@ impl cong::Algorithm for Tpc {
     }
 
     fn pkts_acked(sk: &mut Sock<'_, Self>, _pkts: u32, rtt_us: Option<u32>) {
-        if rtt_us.is_none() {
+        let Some(rtt) = rtt_us else {
             return;
-        }
-        if let Some(d) = sk.data() {
+        };
+        let mark = byte_mark(sk);
+        let snd_una = sk.snd_una();
+        let due = match sk.data() {
             // Kept whatever the strategy: it may become TimeoutChanger.
-            if d.strategy.is_some() {
+            Some(d) if d.strategy.is_some() => {
                 d.flow.on_rtt_sample(now_ns());
+                d.exp3.on_rtt(rtt, snd_una);
+                d.exp3.due(mark)
             }
+            _ => false,
+        };
+        if due {
+            exp3_report(sk, Report::Hook);
         }
     }
 
@@ -485,7 +717,7 @@ fn conn_info(sk: &mut LockedSock<'_>, out: &mut [u8]) -> Result<usize, SockoptEr
         info.flags |= proto::CONN_F_INITIALIZED;
         info.loss_events = d.loss_events;
         info.cong_avoid_calls = d.cong_avoid_calls;
-        info.age_ns = now_ns().saturating_sub(d.init_ns).max(0) as u64;
+        info.age_ns = u64::from(ms32(now_ns()).wrapping_sub(d.init_ms)) * 1_000_000;
         info.moves = d.moves;
         info.retrans = d.flow.retrans;
         if d.strategy.is_some() {
@@ -569,7 +801,7 @@ fn path_request(sk: &mut LockedSock<'_>, req: PathRequest) -> Result<(), Sockopt
         }
     };
     // Nothing to do if the socket already carries that very path.
-    let in_place = m.new == m.old && st.applied_gen == Some(m.generation);
+    let in_place = m.new == m.old && st.applied_gen == m.generation;
     if in_place && m.reason == Reason::Pin {
         st.pinned = true;
     }
@@ -683,8 +915,10 @@ struct CtlFile {
     io: Mutex<Scratch>,
     /// The file receives events (after a subscribe request).
     subscribed: AtomicBool,
-    /// Sequence number of the next event to deliver.
+    /// Sequence number of the next path-change event to deliver.
     cursor: AtomicU64,
+    /// Sequence number of the next EXP3 update to deliver.
+    ucursor: AtomicU64,
 }
 
 #[pinned_drop]
@@ -772,6 +1006,47 @@ fn set_failover(r: &FailoverReq) -> Result<(), (Error, &'static str)> {
         .map_err(|e| (ENOENT, e.as_str()))
 }
 
+/// Applies an EXP3 settings change; see `struct tpc_exp3_set` in the uapi
+/// header.
+fn set_exp3(r: &Exp3Req) -> Result<(), (Error, &'static str)> {
+    r.ov.validate().map_err(|e| (EINVAL, e.as_str()))?;
+    if r.plen != proto::SCOPE_GLOBAL {
+        let prefix = Prefix::new(r.addr, r.plen).map_err(|e| (EINVAL, e.as_str()))?;
+        return PATHS
+            .lock()
+            .set_exp3(prefix, r.ov)
+            .map_err(|e| (ENOENT, e.as_str()));
+    }
+    let o = &r.ov;
+    if o.mode == exp3::INHERIT_U8 {
+        return Err((EINVAL, "'inherit' needs a prefix"));
+    }
+    let hook = if o.hook_bytes == exp3::INHERIT_U32 {
+        None
+    } else {
+        let d = Knob::Exp3HookBytes.def();
+        match i32::try_from(o.hook_bytes) {
+            Ok(v) if (d.min..=d.max).contains(&v) => Some(v),
+            _ => return Err((EINVAL, "hook rate above the sysctl's range")),
+        }
+    };
+    // Every value was range-checked above: the sets cannot fail.
+    if let Some(v) = hook {
+        let _ = KNOBS.set(Knob::Exp3HookBytes, v);
+    }
+    if o.gamma_ppm != exp3::INHERIT_U32 {
+        let _ = KNOBS.set(Knob::Exp3GammaPpm, o.gamma_ppm as i32);
+    }
+    if o.preset != exp3::INHERIT_U8 {
+        let _ = KNOBS.set(Knob::Exp3Preset, i32::from(o.preset));
+    }
+    if o.keylen != 0 {
+        let _ = KNOBS.set(Knob::Exp3Keylen, i32::from(o.keylen));
+    }
+    let _ = KNOBS.set(Knob::Exp3, i32::from(o.mode));
+    Ok(())
+}
+
 /// Carries out `req` and encodes its reply into `out`.
 fn answer(file: &CtlFile, req: Request<'_>, seq: u32, out: &mut [u8]) -> Result<usize> {
     let len = out.len();
@@ -795,6 +1070,7 @@ fn answer(file: &CtlFile, req: Request<'_>, seq: u32, out: &mut [u8]) -> Result<
                 .lock()
                 .del(prefix)
                 .map_err(|e| refuse("path delete", e))?;
+            EXP3.lock().forget(prefix);
             pr_info!("paths of {} deleted\n", prefix);
             proto::encode_ack(out, seq).map_err(proto_err)
         }
@@ -815,8 +1091,36 @@ fn answer(file: &CtlFile, req: Request<'_>, seq: u32, out: &mut [u8]) -> Result<
             })?;
             proto::encode_ack(out, seq).map_err(proto_err)
         }
+        Request::SetExp3(r) => {
+            set_exp3(&r).map_err(|(e, why)| {
+                COUNTERS.inc(Counter::DevMsgsRejected);
+                warn_rl!("/dev/tpc: EXP3 setting refused: {}\n", why);
+                e
+            })?;
+            proto::encode_ack(out, seq).map_err(proto_err)
+        }
+        Request::Exp3Get { index } => {
+            let now = now_ns();
+            let (state, count) = {
+                let ex = EXP3.lock();
+                (ex.nth(index as usize).copied(), ex.len())
+            };
+            // Walking past the end is how readers find it: no log line.
+            let state = state.ok_or(ENOENT)?;
+            let settings = PATHS
+                .lock()
+                .get_mut(state.entry)
+                .map_or_else(global_exp3, |e| exp3_settings(e));
+            proto::encode_exp3_state(out, seq, index, count as u32, &state, &settings, now)
+                .map_err(proto_err)
+        }
         Request::Subscribe => {
-            file.cursor.store(EVENTS.lock().head(), Ordering::Relaxed);
+            let (moves, updates) = {
+                let l = EVENTS.lock();
+                (l.moves.head(), l.updates.head())
+            };
+            file.cursor.store(moves, Ordering::Relaxed);
+            file.ucursor.store(updates, Ordering::Relaxed);
             file.subscribed.store(true, Ordering::Release);
             proto::encode_ack(out, seq).map_err(proto_err)
         }
@@ -892,6 +1196,7 @@ impl miscdev::FileOps for CtlFile {
                     io <- new_mutex!(scratch, "tpc_ctl_io"),
                     subscribed: AtomicBool::new(false),
                     cursor: AtomicU64::new(0),
+                    ucursor: AtomicU64::new(0),
                 }),
                 GFP_KERNEL,
             )
@@ -960,8 +1265,11 @@ impl miscdev::FileOps for CtlFile {
             let q = this.queue.lock();
             (!q.is_empty(), q.fits(proto::MSG_MAX))
         };
-        let events = this.subscribed.load(Ordering::Acquire)
-            && EVENTS.lock().pending(this.cursor.load(Ordering::Relaxed));
+        let events = this.subscribed.load(Ordering::Acquire) && {
+            let l = EVENTS.lock();
+            l.moves.pending(this.cursor.load(Ordering::Relaxed))
+                || l.updates.pending(this.ucursor.load(Ordering::Relaxed))
+        };
         Readiness {
             readable: replies || events,
             writable,
@@ -975,16 +1283,30 @@ fn read_event(file: &CtlFile, tx: &mut [u8], out: &mut UserSliceWriter) -> Resul
     if !file.subscribed.load(Ordering::Acquire) {
         return Err(EAGAIN);
     }
+    // Path changes first, then EXP3 updates.
     let mut cursor = file.cursor.load(Ordering::Relaxed);
-    let d = EVENTS.lock().read(&mut cursor).ok_or(EAGAIN)?;
-    let n = proto::encode_event(tx, 0, &d).map_err(|_| EINVAL)?;
+    let mut ucursor = file.ucursor.load(Ordering::Relaxed);
+    let (n, lost) = {
+        let l = EVENTS.lock();
+        if let Some(d) = l.moves.read(&mut cursor) {
+            drop(l);
+            let n = proto::encode_event(tx, 0, &d).map_err(|_| EINVAL)?;
+            (n, (Counter::EventsLost, d.lost))
+        } else {
+            let d = l.updates.read(&mut ucursor).ok_or(EAGAIN)?;
+            drop(l);
+            let n = proto::encode_update(tx, 0, &d).map_err(|_| EINVAL)?;
+            (n, (Counter::UpdatesLost, d.lost))
+        }
+    };
     if n > out.len() {
         return Err(err::emsgsize());
     }
     out.write_slice(&tx[..n])?;
     file.cursor.store(cursor, Ordering::Relaxed);
-    if d.lost > 0 {
-        COUNTERS.add(Counter::EventsLost, d.lost);
+    file.ucursor.store(ucursor, Ordering::Relaxed);
+    if lost.1 > 0 {
+        COUNTERS.add(lost.0, lost.1);
     }
     COUNTERS.inc(Counter::DevMsgsTx);
     Ok(n)

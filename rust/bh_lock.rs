@@ -125,8 +125,10 @@ impl<T> Drop for BhGuard<'_, T> {
 pub(crate) enum StaticLockId {
     /// The path table (`TPC_LOCK_PATHS`).
     Paths = 0,
-    /// The event log (`TPC_LOCK_EVENTS`).
+    /// The event logs (`TPC_LOCK_EVENTS`).
     Events = 1,
+    /// The EXP3 states (`TPC_LOCK_EXP3`).
+    Exp3 = 2,
 }
 
 /// A BH-safe spinlock for a `static`: the lock itself is a `DEFINE_SPINLOCK`

@@ -281,6 +281,12 @@ impl<'a, T: Algorithm> Sock<'a, T> {
         unsafe { ffi::tpc_shim_tcp_snd_una(self.sk.as_ptr()) }
     }
 
+    /// Next sequence number to send.
+    pub(crate) fn snd_nxt(&self) -> u32 {
+        // SAFETY: As in `snd_cwnd`.
+        unsafe { ffi::tpc_shim_tcp_snd_nxt(self.sk.as_ptr()) }
+    }
+
     /// Next sequence number expected from the peer.
     pub(crate) fn rcv_nxt(&self) -> u32 {
         // SAFETY: As in `snd_cwnd`.

@@ -125,6 +125,7 @@ extern "C" {
     pub(crate) fn tpc_shim_tcp_srtt_us(sk: *const sock) -> u32;
     pub(crate) fn tpc_shim_sk_is_tcp(sk: *const sock) -> bool;
     pub(crate) fn tpc_shim_tcp_snd_una(sk: *const sock) -> u32;
+    pub(crate) fn tpc_shim_tcp_snd_nxt(sk: *const sock) -> u32;
     pub(crate) fn tpc_shim_tcp_rcv_nxt(sk: *const sock) -> u32;
     pub(crate) fn tpc_shim_sk_state(sk: *const sock) -> u8;
     pub(crate) fn tpc_shim_tcp_is_rto(sk: *const sock) -> bool;
@@ -140,6 +141,7 @@ extern "C" {
     pub(crate) fn tpc_shim_static_lock(id: c_uint);
     pub(crate) fn tpc_shim_static_unlock(id: c_uint);
     pub(crate) fn tpc_shim_chr_wake_all();
+    pub(crate) fn tpc_shim_random_u32() -> u32;
 
     pub(crate) fn tpc_shim_bh_lock_alloc() -> *mut BhLock;
     pub(crate) fn tpc_shim_bh_lock_free(l: *mut BhLock);

@@ -40,6 +40,14 @@ pub(crate) fn capable_net_admin() -> bool {
     unsafe { ffi::tpc_shim_capable_net_admin() }
 }
 
+/// A random number from the kernel's generator (`get_random_u32()`); any
+/// context.
+pub(crate) fn random_u32() -> u32 {
+    // SAFETY: `get_random_u32` has no preconditions and may be called from
+    // any context, softirq included.
+    unsafe { ffi::tpc_shim_random_u32() }
+}
+
 /// Error codes the 6.12 `kernel::error::code` module does not define.
 pub(crate) mod err {
     use super::Error;

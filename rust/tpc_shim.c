@@ -14,6 +14,7 @@
 #include <linux/module.h>
 #include <linux/netfilter.h>
 #include <linux/poll.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/sockptr.h>
 #include <linux/spinlock.h>
@@ -124,6 +125,11 @@ u32 tpc_shim_tcp_srtt_us(const struct sock *sk)
 u32 tpc_shim_tcp_snd_una(const struct sock *sk)
 {
 	return READ_ONCE(tcp_sk(sk)->snd_una);
+}
+
+u32 tpc_shim_tcp_snd_nxt(const struct sock *sk)
+{
+	return READ_ONCE(tcp_sk(sk)->snd_nxt);
 }
 
 u32 tpc_shim_tcp_rcv_nxt(const struct sock *sk)
@@ -351,6 +357,7 @@ struct tpc_bh_lock *tpc_shim_bh_lock_alloc(void)
 
 static DEFINE_SPINLOCK(tpc_static_lock_paths);
 static DEFINE_SPINLOCK(tpc_static_lock_events);
+static DEFINE_SPINLOCK(tpc_static_lock_exp3);
 
 static spinlock_t *tpc_static_lock(unsigned int id)
 {
@@ -359,6 +366,8 @@ static spinlock_t *tpc_static_lock(unsigned int id)
 		return &tpc_static_lock_paths;
 	case TPC_LOCK_EVENTS:
 		return &tpc_static_lock_events;
+	case TPC_LOCK_EXP3:
+		return &tpc_static_lock_exp3;
 	}
 	BUG();	/* the Rust side only passes the ids above */
 }
@@ -371,6 +380,11 @@ void tpc_shim_static_lock(unsigned int id)
 void tpc_shim_static_unlock(unsigned int id)
 {
 	spin_unlock_bh(tpc_static_lock(id));
+}
+
+u32 tpc_shim_random_u32(void)
+{
+	return get_random_u32();
 }
 
 void tpc_shim_bh_lock_free(struct tpc_bh_lock *l)

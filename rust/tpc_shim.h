@@ -66,6 +66,7 @@ u32 tpc_shim_tcp_srtt_us(const struct sock *sk);
 /* True for a full (not request/timewait) TCP socket. */
 bool tpc_shim_sk_is_tcp(const struct sock *sk);
 u32 tpc_shim_tcp_snd_una(const struct sock *sk);
+u32 tpc_shim_tcp_snd_nxt(const struct sock *sk);
 u32 tpc_shim_tcp_rcv_nxt(const struct sock *sk);
 u8 tpc_shim_sk_state(const struct sock *sk);
 /* In set_state(TCP_CA_Loss): true if this is a retransmission timeout. */
@@ -120,6 +121,7 @@ void tpc_shim_bh_unlock(struct tpc_bh_lock *l);
 /* Statically allocated BH locks, by id. */
 #define TPC_LOCK_PATHS	0
 #define TPC_LOCK_EVENTS	1
+#define TPC_LOCK_EXP3	2
 void tpc_shim_static_lock(unsigned int id);
 void tpc_shim_static_unlock(unsigned int id);
 
@@ -151,6 +153,9 @@ void tpc_shim_chr_unregister(struct tpc_chr_dev *dev);
 void tpc_shim_chr_wake(struct tpc_chr_file *f);
 /* Wakes readers and pollers of every open file; any context. */
 void tpc_shim_chr_wake_all(void);
+
+/* get_random_u32(): any context. */
+u32 tpc_shim_random_u32(void);
 
 bool tpc_shim_capable_net_admin(void);
 

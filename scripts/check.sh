@@ -78,6 +78,8 @@ failed=$((failed + hf))
 
 stage "guest-run verdict (ktap-summary.py) catches failures" scripts/ktap_summary_test.py
 stage "module builds with -Werror / -Dwarnings" scripts/kmake.sh modules
+stage "no-FP checker self-test (flags a float object, passes an integer one)" scripts/check-no-fp.sh --self-test
+stage "tcp_pathchanger.ko has no floating-point instructions" scripts/check-no-fp.sh tcp_pathchanger.ko
 stage "clippy (CLIPPY=1, kernel lint set incl. undocumented_unsafe_blocks)" \
 	scripts/kmake.sh CLIPPY=1 clean modules
 stage "rustfmt --check (module and tools)" scripts/fmt.sh --check

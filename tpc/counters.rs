@@ -60,10 +60,26 @@ pub(crate) enum Counter {
     MoveApplyNs,
     /// Longest time spent applying one path change, in nanoseconds.
     MoveApplyMaxNs,
+    /// Path changes of ongoing connections drawn by EXP3.
+    MovesExp3,
+    /// EXP3 draws (connection starts and re-evaluations).
+    Exp3Draws,
+    /// EXP3 weight updates (rewards).
+    Exp3Updates,
+    /// Total time spent in EXP3 weight updates, in nanoseconds.
+    Exp3UpdateNs,
+    /// Longest EXP3 weight update, in nanoseconds.
+    Exp3UpdateMaxNs,
+    /// Paths marked failed for EXP3 by a failover move.
+    Exp3PathsFailed,
+    /// Failed paths rehabilitated by a probe (an RTT sample on them).
+    Exp3PathsProbed,
+    /// EXP3 weight updates readers lost because they fell behind.
+    UpdatesLost,
 }
 
 /// Number of stored counters.
-pub(crate) const COUNTER_COUNT: usize = 24;
+pub(crate) const COUNTER_COUNT: usize = 32;
 
 /// Names as reported by the counters query, indexed by [`Counter`].
 pub(crate) const NAMES: [&str; COUNTER_COUNT] = [
@@ -91,6 +107,14 @@ pub(crate) const NAMES: [&str; COUNTER_COUNT] = [
     "events_lost",
     "move_apply_ns",
     "move_apply_max_ns",
+    "moves_exp3",
+    "exp3_draws",
+    "exp3_updates",
+    "exp3_update_ns",
+    "exp3_update_max_ns",
+    "exp3_paths_failed",
+    "exp3_paths_probed",
+    "updates_lost",
 ];
 
 /// Name of the derived gauge of live connections.

@@ -9,7 +9,7 @@
 //! many were lost. Nothing is lost silently. Writers never wait for
 //! readers, so appending is safe from softirq (under the module's BH lock).
 
-use super::paths::Reason;
+use super::paths::{Prefix, Reason, MAX_PATHS};
 use super::srh::Addr;
 
 /// One path change.
@@ -47,27 +47,71 @@ impl Event {
     };
 }
 
+/// One EXP3 weight update (a connection reported the RTT of its path).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct UpdateEvent {
+    /// `ktime_get_ns()` at the update.
+    pub(crate) ktime_ns: u64,
+    /// The EXP3 state's destination key.
+    pub(crate) key: Prefix,
+    /// Path rewarded.
+    pub(crate) path: u8,
+    /// Paths of the state.
+    pub(crate) npaths: u8,
+    /// RTT measured on the path (µs).
+    pub(crate) srtt_us: u32,
+    /// Reward in millionths (see `exp3::Sample`).
+    pub(crate) reward_ppm: i32,
+    /// Probability the path was drawn with, in millionths.
+    pub(crate) p_ppm: u32,
+    /// Weight shares after the update, in millionths.
+    pub(crate) shares_ppm: [u32; MAX_PATHS],
+}
+
+impl UpdateEvent {
+    /// A placeholder for ring storage.
+    pub(crate) const EMPTY: Self = Self {
+        ktime_ns: 0,
+        key: Prefix {
+            addr: [0; 16],
+            len: 0,
+        },
+        path: 0,
+        npaths: 0,
+        srtt_us: 0,
+        reward_ppm: 0,
+        p_ppm: 0,
+        shares_ppm: [0; MAX_PATHS],
+    };
+}
+
 /// What a reader gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Delivery {
+pub(crate) struct Delivery<T = Event> {
     /// Sequence number of `event` (0-based, global).
     pub(crate) seq: u64,
     /// Events this reader lost just before this one (ring overrun).
     pub(crate) lost: u64,
     /// The event.
-    pub(crate) event: Event,
+    pub(crate) event: T,
 }
 
-/// The ring. `S` is its storage; its length is the capacity (at least 1).
-pub(crate) struct EventLog<S> {
+/// The ring. `S` is its storage (of `T`s); its length is the capacity (at
+/// least 1).
+pub(crate) struct EventLog<S, T = Event> {
     buf: S,
     next: u64,
+    _t: core::marker::PhantomData<T>,
 }
 
-impl<S: AsRef<[Event]> + AsMut<[Event]>> EventLog<S> {
+impl<T: Copy, S: AsRef<[T]> + AsMut<[T]>> EventLog<S, T> {
     /// An empty log over `buf`.
     pub(crate) const fn new(buf: S) -> Self {
-        Self { buf, next: 0 }
+        Self {
+            buf,
+            next: 0,
+            _t: core::marker::PhantomData,
+        }
     }
 
     fn cap(&self) -> u64 {
@@ -80,7 +124,7 @@ impl<S: AsRef<[Event]> + AsMut<[Event]>> EventLog<S> {
     }
 
     /// Appends `ev`, overwriting the oldest event when full.
-    pub(crate) fn push(&mut self, ev: Event) {
+    pub(crate) fn push(&mut self, ev: T) {
         let cap = self.cap();
         if cap == 0 {
             return;
@@ -97,7 +141,7 @@ impl<S: AsRef<[Event]> + AsMut<[Event]>> EventLog<S> {
 
     /// The event at `*cursor` (or the oldest still kept, counting the ones
     /// skipped as lost); advances the cursor.
-    pub(crate) fn read(&self, cursor: &mut u64) -> Option<Delivery> {
+    pub(crate) fn read(&self, cursor: &mut u64) -> Option<Delivery<T>> {
         if *cursor >= self.next {
             return None;
         }

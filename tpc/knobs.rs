@@ -31,10 +31,26 @@ pub(crate) enum Knob {
     /// (`end_seq == rcv_wup`, dropped as `TCP_OLD_DATA`) as duplicate data;
     /// the original did not.
     CountOldData = 5,
+    /// EXP3 chooses the paths of prefixes without an override (0 off, 1 on).
+    Exp3 = 6,
+    /// EXP3's Γ, in millionths (0..=1 000 000).
+    Exp3GammaPpm = 7,
+    /// Ongoing connections report and redraw every this many bytes
+    /// (acknowledged plus received); 0: only at start and close.
+    Exp3HookBytes = 8,
+    /// Key length of EXP3 states (destination prefix bits).
+    Exp3Keylen = 9,
+    /// EXP3 reward rule: 0 textbook, 1 as coded in the original.
+    Exp3Preset = 10,
+    /// As-coded preset: the reference delay in milliseconds.
+    Exp3RefMs = 11,
+    /// A path failover left stays out of EXP3 draws this long (ms; 0:
+    /// until a probe).
+    Exp3FailTimeoutMs = 12,
 }
 
 /// Number of tunables.
-pub(crate) const KNOB_COUNT: usize = 6;
+pub(crate) const KNOB_COUNT: usize = 13;
 
 /// All tunables in table order.
 pub(crate) const ALL: [Knob; KNOB_COUNT] = [
@@ -44,6 +60,13 @@ pub(crate) const ALL: [Knob; KNOB_COUNT] = [
     Knob::Strategy,
     Knob::Parity,
     Knob::CountOldData,
+    Knob::Exp3,
+    Knob::Exp3GammaPpm,
+    Knob::Exp3HookBytes,
+    Knob::Exp3Keylen,
+    Knob::Exp3Preset,
+    Knob::Exp3RefMs,
+    Knob::Exp3FailTimeoutMs,
 ];
 
 /// Static description of a tunable.
@@ -98,6 +121,48 @@ pub(crate) static DEFS: [KnobDef; KNOB_COUNT] = [
         min: 0,
         max: 1,
     },
+    KnobDef {
+        name: c"exp3",
+        default: 0,
+        min: 0,
+        max: 1,
+    },
+    KnobDef {
+        name: c"exp3_gamma_ppm",
+        default: 100_000,
+        min: 0,
+        max: 1_000_000,
+    },
+    KnobDef {
+        name: c"exp3_hook_bytes",
+        default: 1 << 20,
+        min: 0,
+        max: 1 << 30,
+    },
+    KnobDef {
+        name: c"exp3_keylen",
+        default: 64,
+        min: 1,
+        max: 128,
+    },
+    KnobDef {
+        name: c"exp3_preset",
+        default: 0,
+        min: 0,
+        max: 1,
+    },
+    KnobDef {
+        name: c"exp3_ref_ms",
+        default: 23,
+        min: 1,
+        max: 60_000,
+    },
+    KnobDef {
+        name: c"exp3_fail_timeout_ms",
+        default: 10_000,
+        min: 0,
+        max: 3_600_000,
+    },
 ];
 
 impl Knob {
@@ -127,6 +192,13 @@ impl Knobs {
                 AtomicI32::new(DEFS[3].default),
                 AtomicI32::new(DEFS[4].default),
                 AtomicI32::new(DEFS[5].default),
+                AtomicI32::new(DEFS[6].default),
+                AtomicI32::new(DEFS[7].default),
+                AtomicI32::new(DEFS[8].default),
+                AtomicI32::new(DEFS[9].default),
+                AtomicI32::new(DEFS[10].default),
+                AtomicI32::new(DEFS[11].default),
+                AtomicI32::new(DEFS[12].default),
             ],
         }
     }

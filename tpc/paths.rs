@@ -13,6 +13,7 @@
 //! (only path 0 may be direct: it means the routing table's path). Lookups
 //! are longest-prefix match over IPv6 prefixes of any length.
 
+use super::exp3::Overrides;
 use super::srh::{self, Addr, SrhError, MAX_SRH_LEN};
 use core::fmt;
 
@@ -21,7 +22,7 @@ pub(crate) const MAX_PREFIXES: usize = 64;
 /// Most paths per prefix.
 pub(crate) const MAX_PATHS: usize = 8;
 /// Number of [`Reason`] values (index 0 unused).
-pub(crate) const REASONS: usize = 7;
+pub(crate) const REASONS: usize = 8;
 
 /// Why a connection changed path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +40,8 @@ pub(crate) enum Reason {
     Pin = 5,
     /// The application asked for a move to the next path.
     Request = 6,
+    /// EXP3 drew another path for an ongoing connection.
+    Exp3 = 7,
 }
 
 impl Reason {
@@ -51,6 +54,7 @@ impl Reason {
             Self::Timeout => "timeout",
             Self::Pin => "pin",
             Self::Request => "request",
+            Self::Exp3 => "exp3",
         }
     }
 
@@ -64,6 +68,7 @@ impl Reason {
             4 => Self::Timeout,
             5 => Self::Pin,
             6 => Self::Request,
+            7 => Self::Exp3,
             _ => return None,
         })
     }
@@ -146,6 +151,18 @@ impl Prefix {
             *b &= (0xff_u16 << (8 - keep)) as u8;
         }
         out
+    }
+
+    /// The prefix of length `len` (at most 128) that contains `a`.
+    pub(crate) fn truncate(a: &Addr, len: u8) -> Self {
+        let p = Self {
+            addr: *a,
+            len: len.min(128),
+        };
+        Self {
+            addr: p.mask(a),
+            len: p.len,
+        }
     }
 
     /// Whether `a` is inside this prefix.
@@ -318,6 +335,8 @@ pub(crate) struct Entry {
     paths: [Path; MAX_PATHS],
     /// Strategy for this prefix; `None` follows the global sysctls.
     pub(crate) strategy: Option<Strategy>,
+    /// EXP3 settings of this prefix (each field may follow the sysctls).
+    pub(crate) exp3: Overrides,
     /// Counters of the prefix.
     pub(crate) stats: PrefixStats,
     /// Bumped whenever the paths are replaced.
@@ -432,7 +451,8 @@ impl<S: AsRef<[Option<Entry>]> + AsMut<[Option<Entry>]>> PathTable<S> {
             }
             paths[i].srh = s;
         }
-        let generation = self.generation.wrapping_add(1);
+        // Never 0: connections use 0 for "no path applied".
+        let generation = self.generation.wrapping_add(1).max(1);
         let slots = self.slots_mut();
         let at = match slots
             .iter()
@@ -461,6 +481,7 @@ impl<S: AsRef<[Option<Entry>]> + AsMut<[Option<Entry>]>> PathTable<S> {
             npaths: n as u8,
             paths,
             strategy: old.as_ref().and_then(|o| o.strategy),
+            exp3: old.as_ref().map_or(Overrides::NONE, |o| o.exp3),
             stats: old.map(|o| o.stats).unwrap_or_default(),
             generation,
         });
@@ -486,6 +507,13 @@ impl<S: AsRef<[Option<Entry>]> + AsMut<[Option<Entry>]>> PathTable<S> {
     ) -> Result<(), PathError> {
         let e = self.get_mut(prefix).ok_or(PathError::NotFound)?;
         e.strategy = s;
+        Ok(())
+    }
+
+    /// Sets the EXP3 overrides of `prefix` (checked by the caller).
+    pub(crate) fn set_exp3(&mut self, prefix: Prefix, o: Overrides) -> Result<(), PathError> {
+        let e = self.get_mut(prefix).ok_or(PathError::NotFound)?;
+        e.exp3 = o;
         Ok(())
     }
 

@@ -14,8 +14,10 @@
 //! little-endian. Decoding never panics and never reads out of bounds: every
 //! malformed input maps to a [`ProtoError`].
 
-use super::events::{Delivery, Event};
-use super::paths::{Entry, PathStats, Prefix, Reason, Strategy, StrategyKind, REASONS};
+use super::events::{Delivery, Event, UpdateEvent};
+use super::exp3::{self, Preset, Sample, Settings, State};
+use super::fpu_helpers::Sf;
+use super::paths::{Entry, PathStats, Prefix, Reason, Strategy, StrategyKind, MAX_PATHS, REASONS};
 use super::srh::Addr;
 use core::fmt;
 
@@ -91,6 +93,10 @@ pub(crate) enum MsgType {
     SetFailover = 0x0007,
     /// Receive path-change events on this file from now on.
     Subscribe = 0x0008,
+    /// Set the EXP3 settings, globally or for one prefix.
+    SetExp3 = 0x0009,
+    /// Read one EXP3 state, by index.
+    Exp3Get = 0x000A,
     /// Reply to [`MsgType::Hello`].
     HelloReply = 0x8001,
     /// Reply to [`MsgType::GetCounters`].
@@ -101,8 +107,12 @@ pub(crate) enum MsgType {
     Ack = 0x8004,
     /// Reply to [`MsgType::PathGet`].
     PathEntry = 0x8006,
+    /// Reply to [`MsgType::Exp3Get`].
+    Exp3State = 0x800A,
     /// A path-change event (after [`MsgType::Subscribe`]).
     Event = 0x8010,
+    /// An EXP3 weight update (after [`MsgType::Subscribe`]).
+    Update = 0x8011,
 }
 
 impl MsgType {
@@ -117,12 +127,16 @@ impl MsgType {
             0x0006 => Self::PathGet,
             0x0007 => Self::SetFailover,
             0x0008 => Self::Subscribe,
+            0x0009 => Self::SetExp3,
+            0x000A => Self::Exp3Get,
             0x8001 => Self::HelloReply,
             0x8002 => Self::Counters,
             0x8003 => Self::Knobs,
             0x8004 => Self::Ack,
             0x8006 => Self::PathEntry,
+            0x800A => Self::Exp3State,
             0x8010 => Self::Event,
+            0x8011 => Self::Update,
             _ => return None,
         })
     }
@@ -297,6 +311,14 @@ pub(crate) enum Request<'a> {
     SetFailover(FailoverReq),
     /// Start receiving events.
     Subscribe,
+    /// Set EXP3 settings (not yet range-checked: see
+    /// [`exp3::Overrides::validate`]).
+    SetExp3(Exp3Req),
+    /// Read the `index`-th EXP3 state.
+    Exp3Get {
+        /// State index.
+        index: u32,
+    },
 }
 
 /// Scope of a [`FailoverReq`] meaning "all prefixes" (the sysctls).
@@ -321,6 +343,17 @@ pub(crate) struct FailoverReq {
     pub(crate) t_ms: u32,
 }
 
+/// An EXP3 settings change (only the reserved field is checked).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Exp3Req {
+    /// Prefix address (ignored for the global scope).
+    pub(crate) addr: Addr,
+    /// Prefix length, or [`SCOPE_GLOBAL`] for the sysctls.
+    pub(crate) plen: u8,
+    /// The settings; inherit values leave a global setting unchanged.
+    pub(crate) ov: exp3::Overrides,
+}
+
 /// Path-set flag: create only, never replace.
 pub(crate) const PATH_SET_EXCL: u8 = 1;
 
@@ -335,9 +368,22 @@ pub(crate) const FAILOVER_BODY_LEN: usize = 32;
 /// Length of an event body.
 pub(crate) const EVENT_BODY_LEN: usize = 64;
 /// Length of the fixed part of a path-entry body.
-pub(crate) const PATH_ENTRY_HDR_LEN: usize = 112;
+pub(crate) const PATH_ENTRY_HDR_LEN: usize = 120;
+// The fixed part ends with the move counters (one per reason) and
+// apply_failed.
+const _: () = assert!(PATH_ENTRY_HDR_LEN == 48 + 8 * REASONS + 8);
 /// Length of the header of one path in a path-entry body.
 pub(crate) const PATH_ENTRY_PATH_HDR_LEN: usize = 32;
+/// Length of a set-EXP3 body.
+pub(crate) const EXP3_SET_BODY_LEN: usize = 32;
+/// Length of the fixed part of an EXP3-state body.
+pub(crate) const EXP3_STATE_HDR_LEN: usize = 96;
+/// Length of one path of an EXP3-state body.
+pub(crate) const EXP3_PATH_LEN: usize = 24;
+/// Length of one history sample of an EXP3-state body.
+pub(crate) const EXP3_SAMPLE_LEN: usize = 24;
+/// Length of an EXP3 update event body.
+pub(crate) const UPDATE_BODY_LEN: usize = 88;
 
 /// The SRHs of a path-set request, framing already checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -449,6 +495,26 @@ fn decode_failover(body: &[u8]) -> Result<Request<'_>, ProtoError> {
     }))
 }
 
+/// Decodes `struct tpc_exp3_set`; only the reserved field is checked.
+fn decode_set_exp3(body: &[u8]) -> Result<Request<'_>, ProtoError> {
+    let bad = ProtoError::BadBody;
+    if body.len() != EXP3_SET_BODY_LEN || get_u32(body, 28) != Some(0) {
+        return Err(bad);
+    }
+    let f = |at| get_u32(body, at).ok_or(bad);
+    Ok(Request::SetExp3(Exp3Req {
+        addr: get_addr(body, 0).ok_or(bad)?,
+        plen: body[16],
+        ov: exp3::Overrides {
+            mode: body[17],
+            preset: body[18],
+            keylen: body[19],
+            gamma_ppm: f(20)?,
+            hook_bytes: f(24)?,
+        },
+    }))
+}
+
 /// Decodes one request message. Returns the header and the request.
 pub(crate) fn decode_request(buf: &[u8]) -> Result<(Header, Request<'_>), ProtoError> {
     let hdr = Header::decode(buf)?;
@@ -493,11 +559,13 @@ pub(crate) fn decode_request(buf: &[u8]) -> Result<(Header, Request<'_>), ProtoE
                 prefix: get_prefix(body)?,
             }
         }
-        MsgType::PathGet => match (body.len(), get_u32(body, 0)) {
-            (4, Some(index)) => Request::PathGet { index },
+        MsgType::PathGet | MsgType::Exp3Get => match (body.len(), get_u32(body, 0)) {
+            (4, Some(index)) if ty == MsgType::PathGet => Request::PathGet { index },
+            (4, Some(index)) => Request::Exp3Get { index },
             _ => return Err(ProtoError::BadBody),
         },
         MsgType::SetFailover => decode_failover(body)?,
+        MsgType::SetExp3 => decode_set_exp3(body)?,
         _ => return Err(ProtoError::UnknownType(hdr.ty)),
     };
     Ok((hdr, req))
@@ -662,6 +730,25 @@ pub(crate) fn encode_set_failover(
     })
 }
 
+/// Encodes a set-EXP3 request (used by the controller).
+#[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
+pub(crate) fn encode_set_exp3(out: &mut [u8], seq: u32, r: &Exp3Req) -> Result<usize, ProtoError> {
+    let o = &r.ov;
+    encode_msg(out, MsgType::SetExp3, seq, |w| {
+        w.put(&r.addr)?;
+        w.put(&[r.plen, o.mode, o.preset, o.keylen])?;
+        w.put_u32(o.gamma_ppm)?;
+        w.put_u32(o.hook_bytes)?;
+        w.put_u32(0)
+    })
+}
+
+/// Encodes an EXP3-state request (used by the controller).
+#[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
+pub(crate) fn encode_exp3_get(out: &mut [u8], seq: u32, index: u32) -> Result<usize, ProtoError> {
+    encode_msg(out, MsgType::Exp3Get, seq, |w| w.put_u32(index))
+}
+
 /// Encodes an ack.
 pub(crate) fn encode_ack(out: &mut [u8], seq: u32) -> Result<usize, ProtoError> {
     encode_msg(out, MsgType::Ack, seq, |_| Ok(()))
@@ -679,6 +766,87 @@ pub(crate) fn encode_event(out: &mut [u8], seq: u32, d: &Delivery) -> Result<usi
         w.put_u16(e.dport)?;
         w.put(&e.saddr)?;
         w.put(&e.daddr)
+    })
+}
+
+/// Encodes one EXP3 update delivery (`struct tpc_exp3_update`).
+pub(crate) fn encode_update(
+    out: &mut [u8],
+    seq: u32,
+    d: &Delivery<UpdateEvent>,
+) -> Result<usize, ProtoError> {
+    let e = &d.event;
+    encode_msg(out, MsgType::Update, seq, |w| {
+        w.put_u64(d.seq)?;
+        w.put_u64(d.lost)?;
+        w.put_u64(e.ktime_ns)?;
+        w.put(&e.key.addr)?;
+        w.put(&[e.key.len, e.path, e.npaths, 0])?;
+        w.put_u32(e.srtt_us)?;
+        w.put_i32(e.reward_ppm)?;
+        w.put_u32(e.p_ppm)?;
+        for s in e.shares_ppm {
+            w.put_u32(s)?;
+        }
+        Ok(())
+    })
+}
+
+/// `x` in millionths, rounded, saturating at 0 and `u64::MAX`.
+fn micro_of(x: Sf) -> u64 {
+    (x * Sf::from_u64(1_000_000)).round_u64()
+}
+
+/// Encodes the `index`-th of `count` EXP3 states, with the settings `s` in
+/// force for it, at `now_ns` (`ktime_get_ns`): `struct tpc_exp3_state`,
+/// then one `struct tpc_exp3_path` per path (weights in millionths of a
+/// token, draw probabilities over the paths usable at `now_ns`), then the
+/// history as `struct tpc_exp3_sample`s, oldest first.
+pub(crate) fn encode_exp3_state(
+    out: &mut [u8],
+    seq: u32,
+    index: u32,
+    count: u32,
+    st: &State,
+    s: &Settings,
+    now_ns: i64,
+) -> Result<usize, ProtoError> {
+    let n = st.npaths().min(MAX_PATHS);
+    let nhist = st.history().count().min(exp3::HISTORY);
+    let (rtt_min, rtt_max) = st.rtt_range();
+    let probs = st.probs(s.gamma_ppm, st.usable(now_ns));
+    let shares = st.shares_ppm();
+    encode_msg(out, MsgType::Exp3State, seq, |w| {
+        w.put_u32(index)?;
+        w.put_u32(count)?;
+        w.put(&st.key.addr)?;
+        // Cannot truncate: at most MAX_PATHS paths and HISTORY samples.
+        w.put(&[st.key.len, n as u8, st.failed_mask(now_ns), nhist as u8])?;
+        w.put(&[st.entry.len, u8::from(s.on), s.preset as u8, s.keylen])?;
+        w.put(&st.entry.addr)?;
+        w.put_u32(st.generation)?;
+        w.put_u32(rtt_min)?;
+        w.put_u32(rtt_max)?;
+        w.put_u32(s.gamma_ppm)?;
+        w.put_u32(s.hook_bytes)?;
+        w.put_u32(0)?;
+        w.put_u64(st.stats.updates)?;
+        w.put_u64(st.stats.failures)?;
+        w.put_u64(now_ns.max(0) as u64)?;
+        for (i, wt) in st.weights().iter().take(n).enumerate() {
+            w.put_u64(micro_of(*wt))?;
+            w.put_u64(st.stats.draws[i])?;
+            w.put_u32(shares[i])?;
+            w.put_u32(micro_of(probs[i]).min(u64::from(u32::MAX)) as u32)?;
+        }
+        for h in st.history().take(nhist) {
+            w.put_u64(h.ktime_ns)?;
+            w.put(&[h.path, 0, 0, 0])?;
+            w.put_u32(h.srtt_us)?;
+            w.put_i32(h.reward_ppm)?;
+            w.put_u32(h.p_ppm)?;
+        }
+        Ok(())
     })
 }
 
@@ -832,6 +1000,181 @@ pub(crate) enum Reply<'a> {
     PathEntry(PathEntryView<'a>),
     /// One event.
     Event(Delivery),
+    /// One EXP3 state.
+    Exp3State(Exp3StateView<'a>),
+    /// One EXP3 update event.
+    Update(Delivery<UpdateEvent>),
+}
+
+/// One path of a decoded EXP3 state.
+#[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Exp3PathView {
+    /// Weight in millionths of a token (the weights sum to
+    /// [`exp3::TOKENS`] tokens).
+    pub(crate) weight_micro: u64,
+    /// Connections that drew the path.
+    pub(crate) draws: u64,
+    /// Weight share `w / Σw` in millionths.
+    pub(crate) share_ppm: u32,
+    /// Draw probability now, in millionths (0: left out, failed).
+    pub(crate) prob_ppm: u32,
+}
+
+/// A decoded EXP3 state.
+#[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Exp3StateView<'a> {
+    /// Index of the state.
+    pub(crate) index: u32,
+    /// States in the table.
+    pub(crate) count: u32,
+    /// Destinations the state covers.
+    pub(crate) key: Prefix,
+    /// The path-table entry its paths belong to.
+    pub(crate) entry: Prefix,
+    /// Paths left out of draws (bit i: path i).
+    pub(crate) failed_mask: u8,
+    /// Settings in force: EXP3 on.
+    pub(crate) on: bool,
+    /// Settings in force: reward rule.
+    pub(crate) preset: Preset,
+    /// Settings in force: key length.
+    pub(crate) keylen: u8,
+    /// Generation of the entry's paths the weights were learned for.
+    pub(crate) generation: u32,
+    /// RTT range of the reward normalisation (µs; 0 if none).
+    pub(crate) rtt_min_us: u32,
+    /// See `rtt_min_us`.
+    pub(crate) rtt_max_us: u32,
+    /// Settings in force: Γ in millionths.
+    pub(crate) gamma_ppm: u32,
+    /// Settings in force: hook rate in bytes.
+    pub(crate) hook_bytes: u32,
+    /// Weight updates.
+    pub(crate) updates: u64,
+    /// Times a path was marked failed.
+    pub(crate) failures: u64,
+    /// `ktime_get_ns()` when the reply was made.
+    pub(crate) now_ns: u64,
+    npaths: usize,
+    nhist: usize,
+    data: &'a [u8],
+}
+
+#[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
+impl<'a> Exp3StateView<'a> {
+    /// Number of paths.
+    pub(crate) fn npaths(&self) -> usize {
+        self.npaths
+    }
+
+    /// Number of history samples.
+    pub(crate) fn nhist(&self) -> usize {
+        self.nhist
+    }
+
+    /// The paths, in order.
+    pub(crate) fn paths(&self) -> impl Iterator<Item = Exp3PathView> + 'a {
+        self.data
+            .chunks_exact(EXP3_PATH_LEN)
+            .take(self.npaths)
+            .map(|p| Exp3PathView {
+                weight_micro: get_u64(p, 0).unwrap_or(0),
+                draws: get_u64(p, 8).unwrap_or(0),
+                share_ppm: get_u32(p, 16).unwrap_or(0),
+                prob_ppm: get_u32(p, 20).unwrap_or(0),
+            })
+    }
+
+    /// The recent rewards, oldest first.
+    pub(crate) fn history(&self) -> impl Iterator<Item = Sample> + 'a {
+        let at = self.npaths * EXP3_PATH_LEN;
+        self.data
+            .get(at..)
+            .unwrap_or(&[])
+            .chunks_exact(EXP3_SAMPLE_LEN)
+            .take(self.nhist)
+            .map(|h| Sample {
+                ktime_ns: get_u64(h, 0).unwrap_or(0),
+                path: h[8],
+                srtt_us: get_u32(h, 12).unwrap_or(0),
+                reward_ppm: get_u32(h, 16).unwrap_or(0) as i32,
+                p_ppm: get_u32(h, 20).unwrap_or(0),
+            })
+    }
+}
+
+fn decode_exp3_state(body: &[u8]) -> Result<Exp3StateView<'_>, ProtoError> {
+    let bad = ProtoError::BadBody;
+    if body.len() < EXP3_STATE_HDR_LEN {
+        return Err(bad);
+    }
+    let (npaths, nhist) = (usize::from(body[25]), usize::from(body[27]));
+    if npaths > MAX_PATHS
+        || nhist > exp3::HISTORY
+        || body.len() != EXP3_STATE_HDR_LEN + npaths * EXP3_PATH_LEN + nhist * EXP3_SAMPLE_LEN
+        || body[29] > 1
+    {
+        return Err(bad);
+    }
+    let u = |at| get_u32(body, at).ok_or(bad);
+    let q = |at| get_u64(body, at).ok_or(bad);
+    Ok(Exp3StateView {
+        index: u(0)?,
+        count: u(4)?,
+        key: Prefix {
+            addr: get_addr(body, 8).ok_or(bad)?,
+            len: body[24],
+        },
+        entry: Prefix {
+            addr: get_addr(body, 32).ok_or(bad)?,
+            len: body[28],
+        },
+        failed_mask: body[26],
+        on: body[29] == 1,
+        preset: Preset::from_raw(u32::from(body[30])).ok_or(bad)?,
+        keylen: body[31],
+        generation: u(48)?,
+        rtt_min_us: u(52)?,
+        rtt_max_us: u(56)?,
+        gamma_ppm: u(60)?,
+        hook_bytes: u(64)?,
+        updates: q(72)?,
+        failures: q(80)?,
+        now_ns: q(88)?,
+        npaths,
+        nhist,
+        data: &body[EXP3_STATE_HDR_LEN..],
+    })
+}
+
+fn decode_update(body: &[u8]) -> Result<Delivery<UpdateEvent>, ProtoError> {
+    let bad = ProtoError::BadBody;
+    if body.len() != UPDATE_BODY_LEN || usize::from(body[42]) > MAX_PATHS {
+        return Err(bad);
+    }
+    let mut shares_ppm = [0u32; MAX_PATHS];
+    for (i, s) in shares_ppm.iter_mut().enumerate() {
+        *s = get_u32(body, 56 + 4 * i).ok_or(bad)?;
+    }
+    Ok(Delivery {
+        seq: get_u64(body, 0).ok_or(bad)?,
+        lost: get_u64(body, 8).ok_or(bad)?,
+        event: UpdateEvent {
+            ktime_ns: get_u64(body, 16).ok_or(bad)?,
+            key: Prefix {
+                addr: get_addr(body, 24).ok_or(bad)?,
+                len: body[40],
+            },
+            path: body[41],
+            npaths: body[42],
+            srtt_us: get_u32(body, 44).ok_or(bad)?,
+            reward_ppm: get_u32(body, 48).ok_or(bad)? as i32,
+            p_ppm: get_u32(body, 52).ok_or(bad)?,
+            shares_ppm,
+        },
+    })
 }
 
 /// A decoded path-table entry.
@@ -1030,6 +1373,8 @@ pub(crate) fn decode_reply(buf: &[u8]) -> Result<(Header, Reply<'_>), ProtoError
         Some(MsgType::Ack) => return Err(ProtoError::BadBody),
         Some(MsgType::PathEntry) => Reply::PathEntry(decode_path_entry(body)?),
         Some(MsgType::Event) => Reply::Event(decode_event(body)?),
+        Some(MsgType::Exp3State) => Reply::Exp3State(decode_exp3_state(body)?),
+        Some(MsgType::Update) => Reply::Update(decode_update(body)?),
         _ => return Err(ProtoError::UnknownType(hdr.ty)),
     };
     Ok((hdr, reply))

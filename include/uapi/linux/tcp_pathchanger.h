@@ -47,13 +47,17 @@ enum tpc_msg_type {
 	TPC_MSG_PATH_GET	= 0x0006,	/* body: __u32 index */
 	TPC_MSG_SET_FAILOVER	= 0x0007,	/* body: struct tpc_failover */
 	TPC_MSG_SUBSCRIBE	= 0x0008,	/* body: empty */
+	TPC_MSG_SET_EXP3	= 0x0009,	/* body: struct tpc_exp3_set */
+	TPC_MSG_EXP3_GET	= 0x000A,	/* body: __u32 index */
 	/* Replies (module -> user space). */
 	TPC_MSG_HELLO_REPLY	= 0x8001,	/* body: struct tpc_hello_reply */
 	TPC_MSG_COUNTERS	= 0x8002,	/* body: tpc_list_hdr + tpc_counter[] */
 	TPC_MSG_KNOBS		= 0x8003,	/* body: tpc_list_hdr + tpc_knob[] */
 	TPC_MSG_ACK		= 0x8004,	/* body: empty */
 	TPC_MSG_PATH_ENTRY	= 0x8006,	/* body: tpc_path_entry + paths */
+	TPC_MSG_EXP3_STATE	= 0x800A,	/* body: tpc_exp3_state + paths + history */
 	TPC_MSG_EVENT		= 0x8010,	/* body: struct tpc_event */
+	TPC_MSG_EXP3_UPDATE	= 0x8011,	/* body: struct tpc_exp3_update */
 };
 
 /* Protocol versions the requester speaks, inclusive range. */
@@ -158,7 +162,8 @@ enum tpc_reason {
 	TPC_REASON_TIMEOUT	= 4,	/* sender, TimeoutChanger */
 	TPC_REASON_PIN		= 5,	/* TPC_SO_PIN */
 	TPC_REASON_REQUEST	= 6,	/* TPC_SO_MOVE */
-	TPC_REASON_COUNT	= 7,	/* array size (index 0 unused) */
+	TPC_REASON_EXP3		= 7,	/* EXP3 drew another path */
+	TPC_REASON_COUNT	= 8,	/* array size (index 0 unused) */
 };
 
 /*
@@ -167,19 +172,19 @@ enum tpc_reason {
  * bytes.
  */
 struct tpc_path_entry {
-	__u32 index;
-	__u32 count;		/* entries in the table */
-	__u8  addr[16];
-	__u8  len;
-	__u8  npaths;
-	__u8  strategy;		/* enum tpc_strategy; INHERIT: no override */
-	__u8  reserved;
-	__u32 n, m, t_ms;	/* the override's parameters */
-	__u32 generation;	/* bumped when the paths are replaced */
-	__u32 reserved2;
-	__u64 moves[TPC_REASON_COUNT];	/* by enum tpc_reason */
-	__u64 apply_failed;	/* path changes that failed */
-};
+	__u32 index;		/* @0 */
+	__u32 count;		/* @4: entries in the table */
+	__u8  addr[16];		/* @8 */
+	__u8  len;		/* @24 */
+	__u8  npaths;		/* @25 */
+	__u8  strategy;		/* @26: enum tpc_strategy; INHERIT: no override */
+	__u8  reserved;		/* @27 */
+	__u32 n, m, t_ms;	/* @28: the override's parameters */
+	__u32 generation;	/* @40: bumped when the paths are replaced */
+	__u32 reserved2;	/* @44 */
+	__u64 moves[TPC_REASON_COUNT];	/* @48: by enum tpc_reason */
+	__u64 apply_failed;	/* @112: path changes that failed */
+};				/* 120 bytes */
 
 struct tpc_path_entry_path {
 	__u16 srh_len;
@@ -207,6 +212,109 @@ struct tpc_event {
 	__u8  saddr[16];
 	__u8  daddr[16];
 };
+
+/* ---- EXP3 path selection -------------------------------------------- */
+
+#define TPC_EXP3_MAX_STATES	128	/* destination keys; LRU recycled */
+#define TPC_EXP3_HISTORY	16	/* rewards kept per state */
+#define TPC_EXP3_TOKENS		10000	/* the weights of a state sum to this */
+#define TPC_EXP3_GAMMA_ONE	1000000	/* gamma_ppm of gamma = 1 */
+#define TPC_EXP3_OFF		0	/* tpc_exp3_set.mode */
+#define TPC_EXP3_ON		1
+#define TPC_EXP3_INHERIT	0xff	/* mode, preset: follow the sysctl */
+#define TPC_EXP3_PRESET_TEXTBOOK 0	/* rewards normalised into [0, 1] */
+#define TPC_EXP3_PRESET_AS_CODED 1	/* the original program's rule */
+#define TPC_EXP3_KEYLEN_INHERIT	0	/* tpc_exp3_set.keylen */
+#define TPC_EXP3_INHERIT_U32	0xffffffffU	/* gamma_ppm, hook_bytes */
+
+/*
+ * TPC_MSG_SET_EXP3. With len = TPC_SCOPE_GLOBAL it sets the sysctls
+ * (net.tpc.exp3 from mode, which must not be INHERIT; exp3_preset,
+ * exp3_gamma_ppm, exp3_hook_bytes, exp3_keylen from the others, an inherit
+ * value leaving the sysctl unchanged). With a prefix it replaces that path
+ * table entry's EXP3 overrides (an inherit value follows the sysctl).
+ * Errors: EINVAL a value out of range (mode not 0, 1 or INHERIT, unknown
+ * preset, gamma_ppm above TPC_EXP3_GAMMA_ONE, keylen above 128; global:
+ * mode INHERIT or hook_bytes outside the sysctl's range) or a bad prefix,
+ * ENOENT no entry for the prefix, EBADMSG reserved not 0.
+ */
+struct tpc_exp3_set {
+	__u8  addr[16];		/* @0 */
+	__u8  len;		/* @16: prefix length or TPC_SCOPE_GLOBAL */
+	__u8  mode;		/* @17: TPC_EXP3_OFF, _ON or _INHERIT */
+	__u8  preset;		/* @18: TPC_EXP3_PRESET_* or TPC_EXP3_INHERIT */
+	__u8  keylen;		/* @19: 1 ... 128, or TPC_EXP3_KEYLEN_INHERIT */
+	__u32 gamma_ppm;	/* @20: 0 ... TPC_EXP3_GAMMA_ONE, or INHERIT_U32 */
+	__u32 hook_bytes;	/* @24: redraw every N bytes (0: never), or INHERIT_U32 */
+	__u32 reserved;		/* @28: 0 */
+};				/* 32 bytes */
+
+/*
+ * TPC_MSG_EXP3_STATE, reply to TPC_MSG_EXP3_GET (ENOENT past the last
+ * state): one EXP3 state with the settings in force for it, followed by
+ * npaths times struct tpc_exp3_path, then nhist times struct
+ * tpc_exp3_sample (oldest first).
+ */
+struct tpc_exp3_state {
+	__u32 index;		/* @0 */
+	__u32 count;		/* @4: states in the table */
+	__u8  key_addr[16];	/* @8: destinations covered */
+	__u8  key_len;		/* @24 */
+	__u8  npaths;		/* @25: 1 ... TPC_MAX_PATHS */
+	__u8  failed;		/* @26: paths left out of draws, bit i = path i */
+	__u8  nhist;		/* @27: 0 ... TPC_EXP3_HISTORY */
+	__u8  entry_len;	/* @28: the path table entry (prefix) */
+	__u8  on;		/* @29: settings in force: 0 or 1 */
+	__u8  preset;		/* @30: TPC_EXP3_PRESET_* */
+	__u8  keylen;		/* @31 */
+	__u8  entry_addr[16];	/* @32 */
+	__u32 generation;	/* @48: of the entry's paths the weights belong to */
+	__u32 rtt_min_us;	/* @52: reward normalisation range (0: none) */
+	__u32 rtt_max_us;	/* @56 */
+	__u32 gamma_ppm;	/* @60 */
+	__u32 hook_bytes;	/* @64 */
+	__u32 reserved;		/* @68: 0 */
+	__u64 updates;		/* @72: weight updates */
+	__u64 failures;		/* @80: times a path was marked failed */
+	__u64 now_ns;		/* @88: CLOCK_MONOTONIC of the reply */
+};				/* 96 bytes */
+
+struct tpc_exp3_path {
+	__u64 weight_micro;	/* @0: weight, millionths of a token */
+	__u64 draws;		/* @8: connections that drew this path */
+	__u32 share_ppm;	/* @16: weight / sum of weights, millionths */
+	__u32 prob_ppm;		/* @20: draw probability now (0: failed) */
+};				/* 24 bytes */
+
+struct tpc_exp3_sample {
+	__u64 ktime_ns;		/* @0: CLOCK_MONOTONIC */
+	__u8  path;		/* @8 */
+	__u8  reserved[3];	/* @9 */
+	__u32 srtt_us;		/* @12: RTT measured on the path */
+	__s32 reward_ppm;	/* @16: reward, millionths (as-coded: may be < 0) */
+	__u32 p_ppm;		/* @20: probability the path was drawn with */
+};				/* 24 bytes */
+
+/*
+ * TPC_MSG_EXP3_UPDATE: one EXP3 weight update, delivered like
+ * TPC_MSG_EVENT to files that sent TPC_MSG_SUBSCRIBE (path changes first).
+ * Updates have their own log and sequence numbers; lost counts the
+ * updates this reader lost just before this one.
+ */
+struct tpc_exp3_update {
+	__u64 seq;		/* @0 */
+	__u64 lost;		/* @8 */
+	__u64 ktime_ns;		/* @16: CLOCK_MONOTONIC */
+	__u8  key_addr[16];	/* @24: the state's key */
+	__u8  key_len;		/* @40 */
+	__u8  path;		/* @41: path rewarded */
+	__u8  npaths;		/* @42: paths of the state */
+	__u8  reserved;		/* @43 */
+	__u32 srtt_us;		/* @44 */
+	__s32 reward_ppm;	/* @48 */
+	__u32 p_ppm;		/* @52 */
+	__u32 shares_ppm[TPC_MAX_PATHS];	/* @56: weight shares after the update */
+};				/* 88 bytes */
 
 /*
  * Socket options. The block is far above every IP_* / IPV6_* option and

@@ -19,8 +19,12 @@ extern crate std;
 pub(crate) mod counters;
 #[path = "../../../tpc/events.rs"]
 pub(crate) mod events;
+#[path = "../../../tpc/exp3.rs"]
+pub(crate) mod exp3;
 #[path = "../../../tpc/failover.rs"]
 pub(crate) mod failover;
+#[path = "../../../fpu_helpers.rs"]
+pub(crate) mod fpu_helpers;
 #[path = "../../../tpc/knobs.rs"]
 pub(crate) mod knobs;
 #[path = "../../../tpc/paths.rs"]

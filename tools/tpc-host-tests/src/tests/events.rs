@@ -3,8 +3,8 @@
 //! The event log: in-order delivery, counted losses for readers that fall
 //! behind, and a model of many readers.
 
-use crate::events::{Delivery, Event, EventLog};
-use crate::paths::Reason;
+use crate::events::{Delivery, Event, EventLog, UpdateEvent};
+use crate::paths::{Prefix, Reason, MAX_PATHS};
 use proptest::prelude::*;
 use std::collections::VecDeque;
 use std::vec;
@@ -21,7 +21,7 @@ fn ev(i: u64) -> Event {
     let b = i.to_le_bytes();
     Event {
         ktime_ns: 1_000 + i,
-        reason: Reason::from_raw((i % 6) as u8 + 1).unwrap(),
+        reason: Reason::from_raw((i % 7) as u8 + 1).unwrap(),
         old: b[0],
         new: b[0].wrapping_add(1),
         saddr: [b[0]; 16],
@@ -131,6 +131,61 @@ fn tiny_capacities() {
     let mut c = 0;
     assert!(!zero.pending(c));
     assert_eq!(zero.read(&mut c), None);
+}
+
+/// A distinct EXP3 update for each `i`.
+fn upd(i: u64) -> UpdateEvent {
+    let b = i.to_le_bytes();
+    UpdateEvent {
+        ktime_ns: 1_000 + i,
+        key: Prefix {
+            addr: [b[0]; 16],
+            len: 64,
+        },
+        path: b[0] % 8,
+        npaths: 8,
+        srtt_us: i as u32,
+        reward_ppm: -(i as i32),
+        p_ppm: 125_000,
+        shares_ppm: [b[1].into(); MAX_PATHS],
+    }
+}
+
+#[test]
+fn the_log_holds_exp3_updates_too() {
+    let mut l: EventLog<Vec<UpdateEvent>, UpdateEvent> = EventLog::new(vec![UpdateEvent::EMPTY; 3]);
+    let mut c = l.head();
+    assert_eq!(l.read(&mut c), None);
+    (0..5).for_each(|i| l.push(upd(i)));
+    assert!(l.pending(c));
+    let got: Vec<Delivery<UpdateEvent>> = core::iter::from_fn(|| l.read(&mut c)).collect();
+    assert_eq!(
+        got,
+        [
+            Delivery {
+                seq: 2,
+                lost: 2,
+                event: upd(2)
+            },
+            Delivery {
+                seq: 3,
+                lost: 0,
+                event: upd(3)
+            },
+            Delivery {
+                seq: 4,
+                lost: 0,
+                event: upd(4)
+            },
+        ]
+    );
+    assert!(!l.pending(c));
+    assert_eq!(UpdateEvent::EMPTY.shares_ppm, [0; MAX_PATHS]);
+    // A fixed-size array works as storage, as in the module.
+    let mut a: EventLog<[UpdateEvent; 2], UpdateEvent> = EventLog::new([UpdateEvent::EMPTY; 2]);
+    a.push(upd(9));
+    let mut c = 0;
+    assert_eq!(a.read(&mut c).map(|d| d.event), Some(upd(9)));
 }
 
 #[derive(Clone, Debug)]

@@ -24,7 +24,8 @@ fn table_is_consistent() {
         let name = d.name.to_str().unwrap();
         assert!(!name.is_empty() && name.len() < KNOB_NAME_LEN, "{name}");
         assert!(
-            name.bytes().all(|c| c.is_ascii_lowercase() || c == b'_'),
+            name.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_'),
             "{name}"
         );
         assert!(names.insert(name), "duplicate {name}");

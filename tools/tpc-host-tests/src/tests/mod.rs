@@ -2,7 +2,9 @@
 
 mod counters;
 mod events;
+mod exp3;
 mod failover;
+mod fpu;
 mod knobs;
 mod paths;
 mod proto;

@@ -114,6 +114,57 @@ proptest! {
         prop_assert_eq!(p.contains(&near), bit < 128 - u32::from(len));
         prop_assert!(p.contains(&net));
     }
+
+    /// `truncate` keeps the first `len` bits (at most 128) and yields a
+    /// valid prefix containing the address.
+    #[test]
+    fn truncate_matches_u128_masks(a in arb_addr(), len in any::<u8>()) {
+        let l = len.min(128);
+        let t = Prefix::truncate(&a, len);
+        prop_assert_eq!(t.len, l);
+        prop_assert_eq!(u(&t.addr), u(&a) & mask(l));
+        prop_assert_eq!(Prefix::new(t.addr, t.len), Ok(t));
+        prop_assert!(t.contains(&a));
+    }
+}
+
+#[test]
+fn truncate_examples() {
+    let a = addr("fd00:b::1:2:3:4");
+    assert_eq!(Prefix::truncate(&a, 64), pfx("fd00:b::", 64));
+    assert_eq!(Prefix::truncate(&a, 0), pfx("::", 0));
+    assert_eq!(Prefix::truncate(&a, 128), pfx("fd00:b::1:2:3:4", 128));
+    assert_eq!(Prefix::truncate(&a, 200), pfx("fd00:b::1:2:3:4", 128));
+    assert_eq!(Prefix::truncate(&a, 17), pfx("fd00::", 17));
+}
+
+#[test]
+fn exp3_overrides_follow_the_entry() {
+    use crate::exp3::Overrides;
+    let mut t = table();
+    let p = pfx("fd00:b::", 64);
+    let o = Overrides {
+        mode: 1,
+        gamma_ppm: 200_000,
+        ..Overrides::NONE
+    };
+    assert_eq!(t.set_exp3(p, o), Err(PathError::NotFound));
+    set(&mut t, p, &[srh_k(1), srh_k(2)], false).unwrap();
+    assert_eq!(t.get_mut(p).unwrap().exp3, Overrides::NONE);
+    t.set_exp3(p, o).unwrap();
+    assert_eq!(t.get_mut(p).unwrap().exp3, o);
+    // Only the exact prefix: a covering lookup is not enough.
+    assert_eq!(t.set_exp3(pfx("fd00:b::", 80), o), Err(PathError::NotFound));
+    // Replacing the paths keeps the overrides, like the strategy.
+    set(&mut t, p, &[srh_k(3)], false).unwrap();
+    assert_eq!(t.get_mut(p).unwrap().exp3, o);
+    t.set_exp3(p, Overrides::NONE).unwrap();
+    assert!(t.get_mut(p).unwrap().exp3.is_none());
+    // Deleting forgets them.
+    t.set_exp3(p, o).unwrap();
+    t.del(p).unwrap();
+    set(&mut t, p, &[srh_k(3)], false).unwrap();
+    assert_eq!(t.get_mut(p).unwrap().exp3, Overrides::NONE);
 }
 
 #[test]
@@ -356,9 +407,10 @@ fn record_move_counters() {
     e.record_move(Some(1), 2, Reason::Timeout);
     e.record_move(Some(2), 0, Reason::Pin);
     e.record_move(Some(0), 0, Reason::Request);
+    e.record_move(Some(0), 2, Reason::Exp3);
     let got: Vec<PathStats> = e.paths().iter().map(|p| p.stats).collect();
-    assert_eq!(got, [stats(1, 2, 2), stats(0, 1, 1), stats(1, 1, 1)]);
-    assert_eq!(e.stats.moves, [0, 2, 1, 0, 1, 1, 1]);
+    assert_eq!(got, [stats(1, 2, 3), stats(0, 1, 1), stats(1, 2, 1)]);
+    assert_eq!(e.stats.moves, [0, 2, 1, 0, 1, 1, 1, 1]);
     // Indexes beyond the entry (it shrank under the connection) count for
     // the prefix only.
     let before: Vec<PathStats> = e.paths().iter().map(|p| p.stats).collect();
@@ -405,6 +457,16 @@ fn raw_values() {
     }
     assert_eq!(Reason::from_raw(0), None);
     assert_eq!(Reason::from_raw(REASONS as u8), None);
+    assert_eq!(REASONS, 8);
+    assert_eq!(Reason::from_raw(7), Some(Reason::Exp3));
+    assert_eq!(Reason::Exp3.name(), "exp3");
+    let names: Vec<&str> = (1..REASONS as u8)
+        .map(|r| Reason::from_raw(r).unwrap().name())
+        .collect();
+    assert_eq!(
+        names,
+        ["init", "rto", "dupdata", "timeout", "pin", "request", "exp3"]
+    );
     for k in 0..3 {
         assert_eq!(
             StrategyKind::from_raw(k).map(|k| u32::from(k as u8)),
@@ -448,6 +510,7 @@ fn arb_reason() -> impl Strategy<Value = Reason> {
         Reason::Timeout,
         Reason::Pin,
         Reason::Request,
+        Reason::Exp3,
     ])
 }
 

@@ -6,8 +6,10 @@ use super::util::{
     addr, arb_addr, arb_kind, arb_path, arb_valid_paths, dump, pfx, set, srh_k, srh_of, table,
     EntryDump,
 };
-use crate::events::{Delivery, Event};
-use crate::paths::{Entry, Prefix, PrefixStats, Reason, StrategyKind, MAX_PATHS};
+use crate::events::{Delivery, Event, UpdateEvent};
+use crate::exp3::{self, Overrides, Preset, Sample, Settings, State};
+use crate::fpu_helpers::Sf;
+use crate::paths::{Entry, Prefix, PrefixStats, Reason, StrategyKind, MAX_PATHS, REASONS};
 use crate::proto::*;
 use proptest::prelude::*;
 use std::format;
@@ -374,6 +376,7 @@ fn sample_entry() -> Entry {
     e.record_move(None, 0, Reason::Init);
     e.record_move(Some(0), 2, Reason::Rto);
     e.record_move(Some(2), 1, Reason::Request);
+    e.record_move(Some(1), 0, Reason::Exp3);
     e.stats.apply_failed = 7;
     t.set_strategy(
         p,
@@ -473,6 +476,14 @@ fn path_entry_round_trip() {
         "counters made it into the entry"
     );
     assert_eq!(view_dump(&v), want);
+    // The move counters, one per reason, then apply_failed.
+    let body = &m[HDR_LEN..];
+    for r in 0..REASONS {
+        let at = 48 + 8 * r;
+        assert_eq!(&body[at..at + 8], &e.stats.moves[r].to_le_bytes(), "{r}");
+    }
+    assert_eq!(e.stats.moves[Reason::Exp3 as usize], 1);
+    assert_eq!(&body[112..120], &7u64.to_le_bytes());
     // Without an override the strategy byte says "inherit".
     let mut plain = e;
     plain.strategy = None;
@@ -601,7 +612,7 @@ fn malformed_path_replies_are_bad_bodies() {
     let ev = encoded(|b| encode_event(b, 0, &sample_delivery()));
     let ack = encoded(|b| encode_ack(b, 0));
     let pe = |f: fn(&mut Vec<u8>)| reframe(&entry, f);
-    // First path header at 112: srh_len 0 (direct).
+    // First path header at 120: srh_len 0 (direct).
     let cases: Vec<(&str, Vec<u8>)> = vec![
         (
             "entry: short fixed part",
@@ -610,7 +621,10 @@ fn malformed_path_replies_are_bad_bodies() {
         ("entry: trailing byte", pe(|b| b.push(0))),
         ("entry: npaths too high", pe(|b| b[25] += 1)),
         ("entry: npaths too low", pe(|b| b[25] -= 1)),
-        ("entry: srh_len past the end", pe(|b| b[112] = 1)),
+        (
+            "entry: srh_len past the end",
+            pe(|b| b[PATH_ENTRY_HDR_LEN] = 1),
+        ),
         ("entry: unknown strategy", pe(|b| b[26] = 3)),
         (
             "event: short",
@@ -618,7 +632,7 @@ fn malformed_path_replies_are_bad_bodies() {
         ),
         ("event: long", reframe(&ev, |b| b.push(0))),
         ("event: reason 0", reframe(&ev, |b| b[24] = 0)),
-        ("event: reason 7", reframe(&ev, |b| b[24] = 7)),
+        ("event: reason 8", reframe(&ev, |b| b[24] = 8)),
         ("ack: body", reframe(&ack, |b| b.push(0))),
     ];
     for (what, m) in cases {
@@ -677,6 +691,404 @@ fn conn_info_v2_offsets_and_prefixes() {
     }
 }
 
+// ---- EXP3 messages. ----
+
+fn exp3_req() -> Exp3Req {
+    Exp3Req {
+        addr: addr("fd00:b::"),
+        plen: 64,
+        ov: Overrides {
+            mode: 1,
+            preset: exp3::INHERIT_U8,
+            keylen: 0,
+            gamma_ppm: 100_000,
+            hook_bytes: exp3::INHERIT_U32,
+        },
+    }
+}
+
+#[test]
+fn set_exp3_round_trip_and_layout() {
+    let r = exp3_req();
+    let m = encoded(|b| encode_set_exp3(b, 5, &r));
+    assert_eq!(m.len(), HDR_LEN + EXP3_SET_BODY_LEN);
+    let h = Header::decode(&m).unwrap();
+    assert_eq!((h.ty, h.seq), (MsgType::SetExp3 as u16, 5));
+    let body = &m[HDR_LEN..];
+    assert_eq!(&body[..16], &r.addr);
+    assert_eq!(&body[16..20], &[64, 1, 0xff, 0]);
+    assert_eq!(&body[20..24], &100_000u32.to_le_bytes());
+    assert_eq!(&body[24..28], &[0xff; 4]);
+    assert_eq!(&body[28..32], &[0; 4]);
+    assert_eq!(request(&m), Request::SetExp3(r));
+    // The codec does not range-check: the module validates.
+    let wild = Exp3Req {
+        addr: [0xff; 16],
+        plen: SCOPE_GLOBAL,
+        ov: Overrides {
+            mode: 7,
+            preset: 9,
+            keylen: 200,
+            gamma_ppm: 2_000_000,
+            hook_bytes: 0,
+        },
+    };
+    let m = encoded(|b| encode_set_exp3(b, 5, &wild));
+    assert_eq!(request(&m), Request::SetExp3(wild));
+    assert!(wild.ov.validate().is_err());
+
+    let m = encoded(|b| encode_exp3_get(b, 6, 0x0a0b_0c0d));
+    assert_eq!(Header::decode(&m).unwrap().ty, MsgType::Exp3Get as u16);
+    assert_eq!(&m[HDR_LEN..], &[0x0d, 0x0c, 0x0b, 0x0a]);
+    assert_eq!(request(&m), Request::Exp3Get { index: 0x0a0b_0c0d });
+}
+
+#[test]
+fn malformed_exp3_requests_are_bad_bodies() {
+    let set = encoded(|b| encode_set_exp3(b, 1, &exp3_req()));
+    let get = encoded(|b| encode_exp3_get(b, 1, 0));
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("set: short", reframe(&set, |b| b.truncate(31))),
+        ("set: long", reframe(&set, |b| b.push(0))),
+        ("set: empty", reframe(&set, Vec::clear)),
+        ("set: reserved 28", reframe(&set, |b| b[28] = 1)),
+        ("set: reserved 29", reframe(&set, |b| b[29] = 1)),
+        ("set: reserved 30", reframe(&set, |b| b[30] = 0x80)),
+        ("set: reserved 31", reframe(&set, |b| b[31] = 0xff)),
+        ("get: empty", reframe(&get, Vec::clear)),
+        ("get: short", reframe(&get, |b| b.truncate(3))),
+        ("get: long", reframe(&get, |b| b.push(0))),
+    ];
+    for (what, m) in cases {
+        assert_eq!(
+            decode_request(&m).unwrap_err(),
+            ProtoError::BadBody,
+            "{what}"
+        );
+    }
+    // Requests are not replies.
+    assert_eq!(
+        decode_reply(&set).unwrap_err(),
+        ProtoError::UnknownType(0x0009)
+    );
+    assert_eq!(
+        decode_reply(&get).unwrap_err(),
+        ProtoError::UnknownType(0x000a)
+    );
+}
+
+fn settings(preset: Preset, gamma_ppm: u32) -> Settings {
+    Settings {
+        on: true,
+        preset,
+        gamma_ppm,
+        hook_bytes: 1 << 20,
+        keylen: 64,
+        ref_ms: 23,
+        fail_timeout_ms: 10_000,
+    }
+}
+
+/// A state of `npaths` paths after one reward per `(path, srtt_us)`, each
+/// 1 ms apart, drawn with probability 1/npaths.
+fn trained_state(npaths: u8, s: &Settings, rewards: &[(u8, u32)]) -> State {
+    let mut st = State::new(
+        pfx("fd00:b::", 64),
+        pfx("fd00:b::", 48),
+        3,
+        npaths,
+        1_000_000,
+    );
+    let p = Sf::from_ratio(1, u64::from(npaths.max(1)));
+    for (i, &(path, srtt)) in rewards.iter().enumerate() {
+        let now = 1_000_000 * (i as i64 + 2);
+        let _ = st.draw(s.gamma_ppm, (i as u32).wrapping_mul(0x9e37_79b9), now);
+        let _ = st.reward(s, path % npaths.max(1), p, npaths, srtt, now);
+    }
+    st
+}
+
+fn micro(x: Sf) -> u64 {
+    (x * Sf::from_u64(1_000_000)).round_u64()
+}
+
+/// What the paths of an EXP3-state reply must say about `st`.
+fn want_paths(st: &State, s: &Settings, now: i64) -> Vec<Exp3PathView> {
+    let probs = st.probs(s.gamma_ppm, st.usable(now));
+    let shares = st.shares_ppm();
+    st.weights()
+        .iter()
+        .enumerate()
+        .map(|(i, w)| Exp3PathView {
+            weight_micro: micro(*w),
+            draws: st.stats.draws[i],
+            share_ppm: shares[i],
+            prob_ppm: micro(probs[i]) as u32,
+        })
+        .collect()
+}
+
+/// Checks a decoded EXP3 state against the state it was made from.
+fn check_state_view(v: &Exp3StateView<'_>, st: &State, s: &Settings, now: i64) {
+    assert_eq!(
+        (v.key, v.entry, v.generation),
+        (st.key, st.entry, st.generation)
+    );
+    assert_eq!(v.failed_mask, st.failed_mask(now));
+    assert_eq!((v.on, v.preset, v.keylen), (s.on, s.preset, s.keylen));
+    assert_eq!((v.gamma_ppm, v.hook_bytes), (s.gamma_ppm, s.hook_bytes));
+    assert_eq!((v.rtt_min_us, v.rtt_max_us), st.rtt_range());
+    assert_eq!(
+        (v.updates, v.failures),
+        (st.stats.updates, st.stats.failures)
+    );
+    assert_eq!(v.now_ns, now.max(0) as u64);
+    assert_eq!(v.npaths(), st.npaths());
+    let paths: Vec<Exp3PathView> = v.paths().collect();
+    assert_eq!(paths, want_paths(st, s, now));
+    let hist: Vec<Sample> = v.history().collect();
+    let want: Vec<Sample> = st.history().copied().collect();
+    assert_eq!(hist, want);
+    assert_eq!(v.nhist(), want.len());
+}
+
+#[test]
+fn exp3_state_round_trip_and_layout() {
+    let s = settings(Preset::Textbook, 100_000);
+    let rewards: Vec<(u8, u32)> = (0..20u8)
+        .map(|i| (i % 3, 10_000 + 7_000 * u32::from(i % 3)))
+        .collect();
+    let mut st = trained_state(3, &s, &rewards);
+    let now = 50_000_000;
+    st.mark_failed(2, now + 1_000_000_000);
+    assert_eq!(st.failed_mask(now), 4);
+    let m = encoded(|b| encode_exp3_state(b, 9, 1, 4, &st, &s, now));
+    assert_eq!(
+        m.len(),
+        HDR_LEN + EXP3_STATE_HDR_LEN + 3 * EXP3_PATH_LEN + exp3::HISTORY * EXP3_SAMPLE_LEN
+    );
+    let body = &m[HDR_LEN..];
+    assert_eq!(&body[0..8], &[1, 0, 0, 0, 4, 0, 0, 0]);
+    assert_eq!(&body[8..24], &st.key.addr);
+    assert_eq!(&body[24..32], &[64, 3, 4, 16, 48, 1, 0, 64]);
+    assert_eq!(&body[32..48], &st.entry.addr);
+    assert_eq!(&body[48..52], &3u32.to_le_bytes());
+    let (lo, hi) = st.rtt_range();
+    assert_eq!((lo, hi), (10_000, 24_000));
+    assert_eq!(&body[52..56], &lo.to_le_bytes());
+    assert_eq!(&body[56..60], &hi.to_le_bytes());
+    assert_eq!(&body[60..64], &100_000u32.to_le_bytes());
+    assert_eq!(&body[64..68], &(1u32 << 20).to_le_bytes());
+    assert_eq!(&body[68..72], &[0; 4]);
+    assert_eq!(&body[72..80], &20u64.to_le_bytes());
+    assert_eq!(&body[80..88], &1u64.to_le_bytes());
+    assert_eq!(&body[88..96], &(now as u64).to_le_bytes());
+    // Path 0: weight, draws, share, probability.
+    let w0 = micro(st.weights()[0]);
+    assert_eq!(&body[96..104], &w0.to_le_bytes());
+    assert_eq!(&body[104..112], &st.stats.draws[0].to_le_bytes());
+    assert_eq!(&body[112..116], &st.shares_ppm()[0].to_le_bytes());
+    // Path 2 is failed: probability 0.
+    assert_eq!(&body[96 + 2 * 24 + 20..96 + 3 * 24], &[0; 4]);
+    // The first sample kept is the 5th reward (16 of 20 kept).
+    let h = 96 + 3 * 24;
+    let first = st.history().next().copied().unwrap();
+    assert_eq!(first.ktime_ns, 6_000_000);
+    assert_eq!(&body[h..h + 8], &first.ktime_ns.to_le_bytes());
+    assert_eq!(&body[h + 8..h + 12], &[first.path, 0, 0, 0]);
+    assert_eq!(&body[h + 12..h + 16], &first.srtt_us.to_le_bytes());
+    assert_eq!(&body[h + 16..h + 20], &first.reward_ppm.to_le_bytes());
+    assert_eq!(&body[h + 20..h + 24], &first.p_ppm.to_le_bytes());
+
+    let Reply::Exp3State(v) = reply(&m) else {
+        panic!("not an EXP3 state")
+    };
+    assert_eq!((v.index, v.count), (1, 4));
+    check_state_view(&v, &st, &s, now);
+    // The weights sum to TOKENS tokens, the probabilities of the usable
+    // paths to 1 (each to within rounding).
+    let paths: Vec<Exp3PathView> = v.paths().collect();
+    let wsum: u64 = paths.iter().map(|p| p.weight_micro).sum();
+    assert!(wsum.abs_diff(exp3::TOKENS * 1_000_000) <= 3, "{wsum}");
+    let psum: u32 = paths.iter().map(|p| p.prob_ppm).sum();
+    assert!(psum.abs_diff(1_000_000) <= 2, "{psum}");
+    assert_eq!(paths[2].prob_ppm, 0);
+    assert!(paths[0].share_ppm > paths[1].share_ppm, "{paths:?}");
+
+    // Too small a buffer is an error.
+    let mut small = vec![0u8; m.len() - 1];
+    assert_eq!(
+        encode_exp3_state(&mut small, 0, 0, 1, &st, &s, now),
+        Err(ProtoError::NoSpace)
+    );
+}
+
+#[test]
+fn fresh_exp3_state_and_odd_settings() {
+    // No history, a negative clock, the as-coded preset, EXP3 off.
+    let mut s = settings(Preset::AsCoded, 0);
+    s.on = false;
+    s.keylen = 128;
+    let st = State::new(pfx("fd00:b::5", 128), pfx("::", 0), 0, 8, 0);
+    let m = encoded(|b| encode_exp3_state(b, 0, 0, 1, &st, &s, -5));
+    assert_eq!(m.len(), HDR_LEN + EXP3_STATE_HDR_LEN + 8 * EXP3_PATH_LEN);
+    let Reply::Exp3State(v) = reply(&m) else {
+        panic!()
+    };
+    check_state_view(&v, &st, &s, -5);
+    assert_eq!(v.now_ns, 0);
+    assert!(!v.on);
+    assert_eq!(v.preset, Preset::AsCoded);
+    assert_eq!(v.history().count(), 0);
+    // Γ = 0: the weights alone; all equal.
+    assert!(v
+        .paths()
+        .all(|p| p.prob_ppm == 125_000 && p.share_ppm == 125_000));
+    assert!(v.paths().all(|p| p.weight_micro == 1_000_000));
+}
+
+fn sample_update() -> Delivery<UpdateEvent> {
+    Delivery {
+        seq: 0x0102_0304_0506_0708,
+        lost: 2,
+        event: UpdateEvent {
+            ktime_ns: u64::MAX - 3,
+            key: pfx("fd00:b::", 64),
+            path: 1,
+            npaths: 3,
+            srtt_us: 12_345,
+            reward_ppm: -23_000_000,
+            p_ppm: 450_000,
+            shares_ppm: [600_000, 300_000, 100_000, 0, 0, 0, 0, 0],
+        },
+    }
+}
+
+#[test]
+fn update_round_trip_and_layout() {
+    let d = sample_update();
+    let m = encoded(|b| encode_update(b, 0, &d));
+    assert_eq!(m.len(), HDR_LEN + UPDATE_BODY_LEN);
+    assert_eq!(Header::decode(&m).unwrap().ty, MsgType::Update as u16);
+    let body = &m[HDR_LEN..];
+    assert_eq!(&body[..8], &d.seq.to_le_bytes());
+    assert_eq!(&body[8..16], &2u64.to_le_bytes());
+    assert_eq!(&body[16..24], &d.event.ktime_ns.to_le_bytes());
+    assert_eq!(&body[24..40], &d.event.key.addr);
+    assert_eq!(&body[40..44], &[64, 1, 3, 0]);
+    assert_eq!(&body[44..48], &12_345u32.to_le_bytes());
+    assert_eq!(&body[48..52], &(-23_000_000i32).to_le_bytes());
+    assert_eq!(&body[52..56], &450_000u32.to_le_bytes());
+    assert_eq!(&body[56..60], &600_000u32.to_le_bytes());
+    assert_eq!(&body[84..88], &[0; 4]);
+    let Reply::Update(got) = reply(&m) else {
+        panic!()
+    };
+    assert_eq!(got, d);
+    // Updates are not requests.
+    assert_eq!(
+        decode_request(&m).unwrap_err(),
+        ProtoError::UnknownType(0x8011)
+    );
+}
+
+#[test]
+fn malformed_exp3_replies_are_bad_bodies() {
+    let s = settings(Preset::Textbook, 100_000);
+    let st = trained_state(2, &s, &[(0, 10_000), (1, 20_000)]);
+    let state = encoded(|b| encode_exp3_state(b, 0, 0, 1, &st, &s, 5_000_000));
+    assert_eq!(state[HDR_LEN + 25], 2);
+    assert_eq!(state[HDR_LEN + 27], 2);
+    let up = encoded(|b| encode_update(b, 0, &sample_update()));
+    let se = |f: fn(&mut Vec<u8>)| reframe(&state, f);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("state: empty", se(Vec::clear)),
+        (
+            "state: short fixed part",
+            se(|b| b.truncate(EXP3_STATE_HDR_LEN - 1)),
+        ),
+        ("state: trailing byte", se(|b| b.push(0))),
+        (
+            "state: one byte short",
+            se(|b| {
+                b.pop();
+            }),
+        ),
+        ("state: npaths too high", se(|b| b[25] = 3)),
+        ("state: npaths too low", se(|b| b[25] = 1)),
+        ("state: nhist too high", se(|b| b[27] = 3)),
+        ("state: nhist too low", se(|b| b[27] = 1)),
+        (
+            "state: npaths and nhist swapped wrong",
+            se(|b| {
+                b[25] = 3;
+                b[27] = 0;
+            }),
+        ),
+        ("state: on 2", se(|b| b[29] = 2)),
+        ("state: unknown preset", se(|b| b[30] = 2)),
+        ("state: inherit preset", se(|b| b[30] = 0xff)),
+        (
+            "state: 9 paths",
+            se(|b| {
+                b[25] = 9;
+                b[27] = 0;
+                b.resize(EXP3_STATE_HDR_LEN + 9 * EXP3_PATH_LEN, 0);
+            }),
+        ),
+        (
+            "state: 17 samples",
+            se(|b| {
+                b[25] = 0;
+                b[27] = 17;
+                b.resize(EXP3_STATE_HDR_LEN + 17 * EXP3_SAMPLE_LEN, 0);
+            }),
+        ),
+        ("update: empty", reframe(&up, Vec::clear)),
+        (
+            "update: short",
+            reframe(&up, |b| b.truncate(UPDATE_BODY_LEN - 1)),
+        ),
+        ("update: long", reframe(&up, |b| b.push(0))),
+        ("update: 9 paths", reframe(&up, |b| b[42] = 9)),
+    ];
+    for (what, m) in cases {
+        assert_eq!(decode_reply(&m).unwrap_err(), ProtoError::BadBody, "{what}");
+    }
+    // Exactly as many paths and samples as the body holds is fine, even
+    // none (the reserved word is not checked in replies).
+    let ok = se(|b| {
+        b[25] = 0;
+        b[27] = 0;
+        b[68] = 1;
+        b.truncate(EXP3_STATE_HDR_LEN);
+    });
+    let Reply::Exp3State(v) = reply(&ok) else {
+        panic!()
+    };
+    assert_eq!((v.paths().count(), v.history().count()), (0, 0));
+    // Replies are not requests.
+    assert_eq!(
+        decode_request(&state).unwrap_err(),
+        ProtoError::UnknownType(0x800a)
+    );
+}
+
+#[test]
+fn new_message_types_are_known() {
+    for (raw, t) in [
+        (0x0009u16, MsgType::SetExp3),
+        (0x000a, MsgType::Exp3Get),
+        (0x800a, MsgType::Exp3State),
+        (0x8011, MsgType::Update),
+    ] {
+        assert_eq!(MsgType::from_raw(raw), Some(t));
+        assert_eq!(t as u16, raw);
+    }
+    assert_eq!(MsgType::from_raw(0x000b), None);
+    assert_eq!(MsgType::from_raw(0x8012), None);
+}
+
 fn arb_prefix_wire() -> impl Strategy<Value = Prefix> {
     (arb_addr(), any::<u8>()).prop_map(|(addr, len)| Prefix { addr, len })
 }
@@ -692,6 +1104,10 @@ fn arb_new_type_msg() -> impl Strategy<Value = Vec<u8>> {
         MsgType::Ack,
         MsgType::PathEntry,
         MsgType::Event,
+        MsgType::SetExp3,
+        MsgType::Exp3Get,
+        MsgType::Exp3State,
+        MsgType::Update,
     ];
     (
         proptest::sample::select(types),
@@ -710,6 +1126,22 @@ fn arb_new_type_msg() -> impl Strategy<Value = Vec<u8>> {
                 (0, MsgType::PathEntry) if body.len() >= PATH_ENTRY_HDR_LEN => {
                     body[25] = n % 3;
                     body[26] = n % 4;
+                }
+                (0, MsgType::SetExp3) => {
+                    body.resize(EXP3_SET_BODY_LEN, 0);
+                    body[28..].fill(0);
+                }
+                (0, MsgType::Exp3State) => {
+                    let (np, nh) = (usize::from(n % 4), usize::from(n * 2 % 17));
+                    body.resize(EXP3_STATE_HDR_LEN + (np + nh) * EXP3_SAMPLE_LEN, 0);
+                    body[25] = np as u8;
+                    body[27] = nh as u8;
+                    body[29] &= 1;
+                    body[30] &= 1;
+                }
+                (0, MsgType::Update) => {
+                    body.resize(UPDATE_BODY_LEN, 0);
+                    body[42] &= 7;
                 }
                 _ => {}
             }
@@ -740,6 +1172,17 @@ fn check_decoded_views(m: &[u8]) {
         assert_eq!(v.paths().count(), v.npaths());
         assert_eq!(HDR_LEN + PATH_ENTRY_HDR_LEN + used, m.len());
     }
+    if let Ok((_, Reply::Exp3State(v))) = decode_reply(m) {
+        assert_eq!(v.paths().count(), v.npaths());
+        assert_eq!(v.history().count(), v.nhist());
+        assert!(v.npaths() <= MAX_PATHS && v.nhist() <= exp3::HISTORY);
+        let n = v.npaths() * EXP3_PATH_LEN + v.nhist() * EXP3_SAMPLE_LEN;
+        assert_eq!(HDR_LEN + EXP3_STATE_HDR_LEN + n, m.len());
+    }
+    if let Ok((_, Reply::Update(d))) = decode_reply(m) {
+        assert!(usize::from(d.event.npaths) <= MAX_PATHS);
+        assert_eq!(m.len(), HDR_LEN + UPDATE_BODY_LEN);
+    }
 }
 
 proptest! {
@@ -765,7 +1208,7 @@ proptest! {
     #[test]
     fn path_entries_round_trip(
         srhs in arb_valid_paths(),
-        moves in proptest::collection::vec((proptest::option::of(0usize..8), 0usize..8, 1u8..7), 0..20),
+        moves in proptest::collection::vec((proptest::option::of(0usize..8), 0usize..8, 1u8..8), 0..20),
         strategy in proptest::option::of((arb_kind(), any::<[u32; 3]>())),
         failed in any::<u64>(),
         index in any::<u32>(),
@@ -790,7 +1233,7 @@ proptest! {
 
     #[test]
     fn events_round_trip(
-        seq in any::<u64>(), lost in any::<u64>(), ktime_ns in any::<u64>(), reason in 1u8..7,
+        seq in any::<u64>(), lost in any::<u64>(), ktime_ns in any::<u64>(), reason in 1u8..8,
         old in any::<u8>(), new in any::<u8>(), saddr in arb_addr(), daddr in arb_addr(),
         sport in any::<u16>(), dport in any::<u16>(),
     ) {
@@ -799,6 +1242,77 @@ proptest! {
         let m = encoded(|b| encode_event(b, 0, &d));
         let Reply::Event(got) = reply(&m) else { panic!() };
         prop_assert_eq!(got, d);
+    }
+
+    #[test]
+    fn set_exp3_round_trips(
+        p in arb_prefix_wire(), mpk in any::<[u8; 3]>(), gamma_ppm in any::<u32>(),
+        hook_bytes in any::<u32>(), index in any::<u32>(),
+    ) {
+        let r = Exp3Req {
+            addr: p.addr,
+            plen: p.len,
+            ov: Overrides { mode: mpk[0], preset: mpk[1], keylen: mpk[2], gamma_ppm, hook_bytes },
+        };
+        let m = encoded(|b| encode_set_exp3(b, 1, &r));
+        prop_assert_eq!(m.len(), HDR_LEN + EXP3_SET_BODY_LEN);
+        prop_assert_eq!(request(&m), Request::SetExp3(r));
+        let g = encoded(|b| encode_exp3_get(b, 1, index));
+        prop_assert_eq!(request(&g), Request::Exp3Get { index });
+    }
+
+    #[test]
+    fn updates_round_trip(
+        seq in any::<u64>(), lost in any::<u64>(), ktime_ns in any::<u64>(), key in arb_prefix_wire(),
+        path in any::<u8>(), npaths in 0u8..=8, srtt_us in any::<u32>(), reward_ppm in any::<i32>(),
+        p_ppm in any::<u32>(), shares_ppm in any::<[u32; MAX_PATHS]>(),
+    ) {
+        let d = Delivery {
+            seq,
+            lost,
+            event: UpdateEvent { ktime_ns, key, path, npaths, srtt_us, reward_ppm, p_ppm, shares_ppm },
+        };
+        let m = encoded(|b| encode_update(b, 0, &d));
+        let Reply::Update(got) = reply(&m) else { panic!() };
+        prop_assert_eq!(got, d);
+    }
+
+    #[test]
+    fn exp3_states_round_trip(
+        npaths in 1u8..=8,
+        rewards in proptest::collection::vec((any::<u8>(), 1u32..200_000), 0..40),
+        failed in proptest::collection::vec((any::<u8>(), 0i64..3), 0..4),
+        gamma_ppm in 0u32..=1_000_000,
+        as_coded in any::<bool>(),
+        on in any::<bool>(),
+        hook_bytes in any::<u32>(),
+        keylen in 1u8..=128,
+        later_ms in 0i64..30,
+        index in any::<u32>(),
+        count in any::<u32>(),
+    ) {
+        let preset = if as_coded { Preset::AsCoded } else { Preset::Textbook };
+        let mut s = settings(preset, gamma_ppm.max(1));
+        s.gamma_ppm = gamma_ppm;
+        s.on = on;
+        s.hook_bytes = hook_bytes;
+        s.keylen = keylen;
+        // Rewards use Γ > 0 (the as-coded rule divides by it).
+        let train = settings(preset, gamma_ppm.max(1));
+        let mut st = trained_state(npaths, &train, &rewards);
+        let t0 = 1_000_000 * (rewards.len() as i64 + 2);
+        for (path, until) in failed {
+            // 0: until a probe; 1: already over; 2: later.
+            let until = [0, t0 - 1, t0 + 10_000_000][until as usize];
+            st.mark_failed(path % npaths, until);
+        }
+        let now = t0 + later_ms * 1_000_000;
+        let m = encoded(|b| encode_exp3_state(b, 0, index, count, &st, &s, now));
+        let Reply::Exp3State(v) = reply(&m) else { panic!() };
+        prop_assert_eq!((v.index, v.count), (index, count));
+        check_state_view(&v, &st, &s, now);
+        let excluded = v.paths().enumerate().filter(|(_, p)| p.prob_ppm == 0).count();
+        prop_assert!(excluded < usize::from(npaths) || gamma_ppm == 0 && npaths == 1);
     }
 
     #[test]
@@ -826,13 +1340,20 @@ proptest! {
         check_decoded_views(&m);
     }
 
-    /// One changed byte of a valid path-set or path-entry message.
+    /// One changed byte of a valid path-set, path-entry, EXP3 or update
+    /// message.
     #[test]
-    fn mutated_path_messages(pos in any::<usize>(), val in any::<u8>(), which in any::<bool>()) {
-        let mut m = if which {
-            path_set_msg(&pfx("fd00:b::", 64), &[vec![], srh_k(1), srh_k(2)], false)
-        } else {
-            encoded(|b| encode_path_entry(b, 0, 0, 1, &sample_entry()))
+    fn mutated_path_messages(pos in any::<usize>(), val in any::<u8>(), which in 0u8..5) {
+        let s = settings(Preset::Textbook, 100_000);
+        let mut m = match which {
+            0 => path_set_msg(&pfx("fd00:b::", 64), &[vec![], srh_k(1), srh_k(2)], false),
+            1 => encoded(|b| encode_path_entry(b, 0, 0, 1, &sample_entry())),
+            2 => {
+                let st = trained_state(3, &s, &[(0, 10_000), (1, 20_000), (2, 5_000)]);
+                encoded(|b| encode_exp3_state(b, 0, 0, 1, &st, &s, 9_000_000))
+            }
+            3 => encoded(|b| encode_update(b, 0, &sample_update())),
+            _ => encoded(|b| encode_set_exp3(b, 0, &exp3_req())),
         };
         let p = pos % m.len();
         m[p] = val;

@@ -46,6 +46,52 @@ int main(void) {
     P(sizeof(struct tpc_event)); P(offsetof(struct tpc_event, saddr));
     P(TPC_SO_PIN); P(TPC_SO_MOVE); P(TPC_PIN_NONE);
     P(TPC_CONN_F_MANAGED); P(TPC_CONN_F_PINNED); P(TPC_CONN_F_CLOSING); P(TPC_PATH_NONE);
+    P(TPC_REASON_EXP3);
+    P(offsetof(struct tpc_path_entry, index)); P(offsetof(struct tpc_path_entry, count));
+    P(offsetof(struct tpc_path_entry, addr)); P(offsetof(struct tpc_path_entry, len));
+    P(offsetof(struct tpc_path_entry, npaths)); P(offsetof(struct tpc_path_entry, strategy));
+    P(offsetof(struct tpc_path_entry, n)); P(offsetof(struct tpc_path_entry, m));
+    P(offsetof(struct tpc_path_entry, t_ms)); P(offsetof(struct tpc_path_entry, generation));
+    P(offsetof(struct tpc_path_entry, moves)); P(offsetof(struct tpc_path_entry, apply_failed));
+    P(sizeof(((struct tpc_path_entry *)0)->moves));
+    P(TPC_MSG_SET_EXP3); P(TPC_MSG_EXP3_GET); P(TPC_MSG_EXP3_STATE); P(TPC_MSG_EXP3_UPDATE);
+    P(TPC_EXP3_MAX_STATES); P(TPC_EXP3_HISTORY); P(TPC_EXP3_TOKENS); P(TPC_EXP3_GAMMA_ONE);
+    P(TPC_EXP3_OFF); P(TPC_EXP3_ON); P(TPC_EXP3_INHERIT);
+    P(TPC_EXP3_PRESET_TEXTBOOK); P(TPC_EXP3_PRESET_AS_CODED);
+    P(TPC_EXP3_KEYLEN_INHERIT); P(TPC_EXP3_INHERIT_U32);
+    P(sizeof(struct tpc_exp3_set));
+    P(offsetof(struct tpc_exp3_set, addr)); P(offsetof(struct tpc_exp3_set, len));
+    P(offsetof(struct tpc_exp3_set, mode)); P(offsetof(struct tpc_exp3_set, preset));
+    P(offsetof(struct tpc_exp3_set, keylen)); P(offsetof(struct tpc_exp3_set, gamma_ppm));
+    P(offsetof(struct tpc_exp3_set, hook_bytes)); P(offsetof(struct tpc_exp3_set, reserved));
+    P(sizeof(struct tpc_exp3_state));
+    P(offsetof(struct tpc_exp3_state, index)); P(offsetof(struct tpc_exp3_state, count));
+    P(offsetof(struct tpc_exp3_state, key_addr)); P(offsetof(struct tpc_exp3_state, key_len));
+    P(offsetof(struct tpc_exp3_state, npaths)); P(offsetof(struct tpc_exp3_state, failed));
+    P(offsetof(struct tpc_exp3_state, nhist)); P(offsetof(struct tpc_exp3_state, entry_len));
+    P(offsetof(struct tpc_exp3_state, on)); P(offsetof(struct tpc_exp3_state, preset));
+    P(offsetof(struct tpc_exp3_state, keylen)); P(offsetof(struct tpc_exp3_state, entry_addr));
+    P(offsetof(struct tpc_exp3_state, generation));
+    P(offsetof(struct tpc_exp3_state, rtt_min_us)); P(offsetof(struct tpc_exp3_state, rtt_max_us));
+    P(offsetof(struct tpc_exp3_state, gamma_ppm)); P(offsetof(struct tpc_exp3_state, hook_bytes));
+    P(offsetof(struct tpc_exp3_state, reserved)); P(offsetof(struct tpc_exp3_state, updates));
+    P(offsetof(struct tpc_exp3_state, failures)); P(offsetof(struct tpc_exp3_state, now_ns));
+    P(sizeof(struct tpc_exp3_path));
+    P(offsetof(struct tpc_exp3_path, weight_micro)); P(offsetof(struct tpc_exp3_path, draws));
+    P(offsetof(struct tpc_exp3_path, share_ppm)); P(offsetof(struct tpc_exp3_path, prob_ppm));
+    P(sizeof(struct tpc_exp3_sample));
+    P(offsetof(struct tpc_exp3_sample, ktime_ns)); P(offsetof(struct tpc_exp3_sample, path));
+    P(offsetof(struct tpc_exp3_sample, srtt_us)); P(offsetof(struct tpc_exp3_sample, reward_ppm));
+    P(offsetof(struct tpc_exp3_sample, p_ppm));
+    P(sizeof(struct tpc_exp3_update));
+    P(offsetof(struct tpc_exp3_update, seq)); P(offsetof(struct tpc_exp3_update, lost));
+    P(offsetof(struct tpc_exp3_update, ktime_ns)); P(offsetof(struct tpc_exp3_update, key_addr));
+    P(offsetof(struct tpc_exp3_update, key_len)); P(offsetof(struct tpc_exp3_update, path));
+    P(offsetof(struct tpc_exp3_update, npaths)); P(offsetof(struct tpc_exp3_update, srtt_us));
+    P(offsetof(struct tpc_exp3_update, reward_ppm)); P(offsetof(struct tpc_exp3_update, p_ppm));
+    P(offsetof(struct tpc_exp3_update, shares_ppm));
+    P(sizeof(((struct tpc_exp3_update *)0)->shares_ppm));
+    P((struct tpc_exp3_sample){ .reward_ppm = -1 }.reward_ppm);
     return 0;
 }
 "#;
@@ -162,8 +208,120 @@ fn c_header_matches_rust() {
         ("TPC_CONN_F_PINNED", CONN_F_PINNED as i64),
         ("TPC_CONN_F_CLOSING", CONN_F_CLOSING as i64),
         ("TPC_PATH_NONE", PATH_NONE as i64),
+        ("TPC_REASON_EXP3", crate::paths::Reason::Exp3 as i64),
+        // tpc_path_entry, field by field (the decoder's offsets).
+        ("offsetof(struct tpc_path_entry, index)", 0),
+        ("offsetof(struct tpc_path_entry, count)", 4),
+        ("offsetof(struct tpc_path_entry, addr)", 8),
+        ("offsetof(struct tpc_path_entry, len)", 24),
+        ("offsetof(struct tpc_path_entry, npaths)", 25),
+        ("offsetof(struct tpc_path_entry, strategy)", 26),
+        ("offsetof(struct tpc_path_entry, n)", 28),
+        ("offsetof(struct tpc_path_entry, m)", 32),
+        ("offsetof(struct tpc_path_entry, t_ms)", 36),
+        ("offsetof(struct tpc_path_entry, generation)", 40),
+        ("offsetof(struct tpc_path_entry, moves)", 48),
+        (
+            "offsetof(struct tpc_path_entry, apply_failed)",
+            48 + 8 * crate::paths::REASONS as i64
+        ),
+        (
+            "sizeof(((struct tpc_path_entry *)0)->moves)",
+            8 * crate::paths::REASONS as i64
+        ),
+        // EXP3.
+        ("TPC_MSG_SET_EXP3", MsgType::SetExp3 as i64),
+        ("TPC_MSG_EXP3_GET", MsgType::Exp3Get as i64),
+        ("TPC_MSG_EXP3_STATE", MsgType::Exp3State as i64),
+        ("TPC_MSG_EXP3_UPDATE", MsgType::Update as i64),
+        ("TPC_EXP3_MAX_STATES", crate::exp3::MAX_STATES as i64),
+        ("TPC_EXP3_HISTORY", crate::exp3::HISTORY as i64),
+        ("TPC_EXP3_TOKENS", crate::exp3::TOKENS as i64),
+        ("TPC_EXP3_GAMMA_ONE", crate::exp3::GAMMA_ONE as i64),
+        ("TPC_EXP3_OFF", 0),
+        ("TPC_EXP3_ON", 1),
+        ("TPC_EXP3_INHERIT", crate::exp3::INHERIT_U8 as i64),
+        (
+            "TPC_EXP3_PRESET_TEXTBOOK",
+            crate::exp3::Preset::Textbook as i64
+        ),
+        (
+            "TPC_EXP3_PRESET_AS_CODED",
+            crate::exp3::Preset::AsCoded as i64
+        ),
+        (
+            "TPC_EXP3_KEYLEN_INHERIT",
+            crate::exp3::Overrides::NONE.keylen as i64
+        ),
+        ("TPC_EXP3_INHERIT_U32", crate::exp3::INHERIT_U32 as i64),
+        ("sizeof(struct tpc_exp3_set)", EXP3_SET_BODY_LEN as i64),
+        ("offsetof(struct tpc_exp3_set, addr)", 0),
+        ("offsetof(struct tpc_exp3_set, len)", 16),
+        ("offsetof(struct tpc_exp3_set, mode)", 17),
+        ("offsetof(struct tpc_exp3_set, preset)", 18),
+        ("offsetof(struct tpc_exp3_set, keylen)", 19),
+        ("offsetof(struct tpc_exp3_set, gamma_ppm)", 20),
+        ("offsetof(struct tpc_exp3_set, hook_bytes)", 24),
+        ("offsetof(struct tpc_exp3_set, reserved)", 28),
+        ("sizeof(struct tpc_exp3_state)", EXP3_STATE_HDR_LEN as i64),
+        ("offsetof(struct tpc_exp3_state, index)", 0),
+        ("offsetof(struct tpc_exp3_state, count)", 4),
+        ("offsetof(struct tpc_exp3_state, key_addr)", 8),
+        ("offsetof(struct tpc_exp3_state, key_len)", 24),
+        ("offsetof(struct tpc_exp3_state, npaths)", 25),
+        ("offsetof(struct tpc_exp3_state, failed)", 26),
+        ("offsetof(struct tpc_exp3_state, nhist)", 27),
+        ("offsetof(struct tpc_exp3_state, entry_len)", 28),
+        ("offsetof(struct tpc_exp3_state, on)", 29),
+        ("offsetof(struct tpc_exp3_state, preset)", 30),
+        ("offsetof(struct tpc_exp3_state, keylen)", 31),
+        ("offsetof(struct tpc_exp3_state, entry_addr)", 32),
+        ("offsetof(struct tpc_exp3_state, generation)", 48),
+        ("offsetof(struct tpc_exp3_state, rtt_min_us)", 52),
+        ("offsetof(struct tpc_exp3_state, rtt_max_us)", 56),
+        ("offsetof(struct tpc_exp3_state, gamma_ppm)", 60),
+        ("offsetof(struct tpc_exp3_state, hook_bytes)", 64),
+        ("offsetof(struct tpc_exp3_state, reserved)", 68),
+        ("offsetof(struct tpc_exp3_state, updates)", 72),
+        ("offsetof(struct tpc_exp3_state, failures)", 80),
+        ("offsetof(struct tpc_exp3_state, now_ns)", 88),
+        ("sizeof(struct tpc_exp3_path)", EXP3_PATH_LEN as i64),
+        ("offsetof(struct tpc_exp3_path, weight_micro)", 0),
+        ("offsetof(struct tpc_exp3_path, draws)", 8),
+        ("offsetof(struct tpc_exp3_path, share_ppm)", 16),
+        ("offsetof(struct tpc_exp3_path, prob_ppm)", 20),
+        ("sizeof(struct tpc_exp3_sample)", EXP3_SAMPLE_LEN as i64),
+        ("offsetof(struct tpc_exp3_sample, ktime_ns)", 0),
+        ("offsetof(struct tpc_exp3_sample, path)", 8),
+        ("offsetof(struct tpc_exp3_sample, srtt_us)", 12),
+        ("offsetof(struct tpc_exp3_sample, reward_ppm)", 16),
+        ("offsetof(struct tpc_exp3_sample, p_ppm)", 20),
+        ("sizeof(struct tpc_exp3_update)", UPDATE_BODY_LEN as i64),
+        ("offsetof(struct tpc_exp3_update, seq)", 0),
+        ("offsetof(struct tpc_exp3_update, lost)", 8),
+        ("offsetof(struct tpc_exp3_update, ktime_ns)", 16),
+        ("offsetof(struct tpc_exp3_update, key_addr)", 24),
+        ("offsetof(struct tpc_exp3_update, key_len)", 40),
+        ("offsetof(struct tpc_exp3_update, path)", 41),
+        ("offsetof(struct tpc_exp3_update, npaths)", 42),
+        ("offsetof(struct tpc_exp3_update, srtt_us)", 44),
+        ("offsetof(struct tpc_exp3_update, reward_ppm)", 48),
+        ("offsetof(struct tpc_exp3_update, p_ppm)", 52),
+        ("offsetof(struct tpc_exp3_update, shares_ppm)", 56),
+        (
+            "sizeof(((struct tpc_exp3_update *)0)->shares_ppm)",
+            4 * crate::paths::MAX_PATHS as i64
+        ),
+        // reward_ppm is signed, as in exp3::Sample.
+        (
+            "(struct tpc_exp3_sample){ .reward_ppm = -1 }.reward_ppm",
+            -1
+        ),
     ];
+    let n = want.len();
     for (k, v) in want {
         assert_eq!(c.get(k), Some(&v), "{k}");
     }
+    // Every value the probe prints is checked.
+    assert_eq!(c.len(), n, "probe prints values the test does not check");
 }
