@@ -9,19 +9,29 @@
 //! m = 2
 //! t = "700ms"
 //!
+//! [exp3]                     # optional, global (the sysctls)
+//! mode = "on"                # on | off
+//! gamma = 0.1                # optional, as are preset, hook and keylen
+//! preset = "textbook"        # textbook | as-coded
+//! hook = "1MiB"              # bytes, or "64KiB", "100kB", ...
+//! keylen = 64
+//!
 //! [[prefix]]
 //! prefix = "fd00:b::/64"
 //! paths = ["direct", "fc00::30", "fc00::31,fc00::41"]
 //! failover = { strategy = "timeout", t = "700ms", m = 2 }   # or "inherit"
+//! exp3 = { mode = "on", gamma = 0.2 }   # or "on", "off", "inherit"
 //! ```
 //!
 //! The whole file is checked before anything is sent.
 
 use crate::dev::Device;
+use crate::exp3::Preset;
 use crate::output::emit;
 use crate::parse::{
-    check_paths, fmt_prefix, parse_duration_ms, parse_path_word, parse_prefix, Failover,
-    FailoverKind, PathSpec,
+    check_paths, fmt_prefix, parse_bytes, parse_duration_ms, parse_gamma, parse_keylen,
+    parse_path_word, parse_prefix, parse_preset, Exp3Mode, Exp3Set, Failover, FailoverKind,
+    PathSpec, MAX_HOOK_BYTES,
 };
 use crate::paths::Prefix;
 use crate::{Failure, EXIT_ERROR};
@@ -129,6 +139,154 @@ impl<'de> Deserialize<'de> for PrefixFailover {
     }
 }
 
+/// An EXP3 mode name (`inherit` included; refused later where it is
+/// wrong).
+struct Mode(Exp3Mode);
+
+impl<'de> Deserialize<'de> for Mode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Exp3Mode::parse(&s).map(Mode).map_err(de::Error::custom)
+    }
+}
+
+/// Γ: a number from 0 to 1 (`0.1`, `1`) or a string (`"0.1"`).
+struct Gamma(u32);
+
+impl<'de> Deserialize<'de> for Gamma {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Gamma;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number from 0 to 1, such as 0.1")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Gamma, E> {
+                parse_gamma(s).map(Gamma).map_err(E::custom)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Gamma, E> {
+                // Display writes the shortest decimal that reads back as v,
+                // never an exponent.
+                self.visit_str(&v.to_string())
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Gamma, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Gamma, E> {
+                self.visit_str(&v.to_string())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A hook rate: an integer number of bytes or a string with a suffix
+/// (`"64KiB"`).
+struct Bytes(u32);
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Bytes;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("bytes, such as 65536 or \"64KiB\"")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Bytes, E> {
+                parse_bytes(s).map(Bytes).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Bytes, E> {
+                match u32::try_from(v) {
+                    Ok(v) if v <= MAX_HOOK_BYTES => Ok(Bytes(v)),
+                    _ => Err(E::custom(format!(
+                        "{v}: must be 0 to {MAX_HOOK_BYTES} (1GiB) bytes"
+                    ))),
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Bytes, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(-1))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A key length: 1 to 128.
+struct KeyLen(u8);
+
+impl<'de> Deserialize<'de> for KeyLen {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = i64::deserialize(d)?;
+        parse_keylen(&v.to_string())
+            .map(KeyLen)
+            .map_err(de::Error::custom)
+    }
+}
+
+/// A preset name.
+struct PresetName(Preset);
+
+impl<'de> Deserialize<'de> for PresetName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_preset(&s).map(PresetName).map_err(de::Error::custom)
+    }
+}
+
+/// An EXP3 table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Exp3Cfg {
+    mode: Mode,
+    gamma: Option<Gamma>,
+    preset: Option<PresetName>,
+    hook: Option<Bytes>,
+    keylen: Option<KeyLen>,
+}
+
+impl Exp3Cfg {
+    fn to_set(&self, prefix: Option<Prefix>) -> Exp3Set {
+        let mut x = Exp3Set::new(self.mode.0);
+        x.gamma_ppm = self.gamma.as_ref().map(|g| g.0);
+        x.preset = self.preset.as_ref().map(|p| p.0);
+        x.hook_bytes = self.hook.as_ref().map(|h| h.0);
+        x.keylen = self.keylen.as_ref().map(|k| k.0);
+        x.prefix = prefix;
+        x
+    }
+}
+
+/// A prefix's EXP3 setting: a table, or just a mode name.
+struct PrefixExp3(Exp3Cfg);
+
+impl<'de> Deserialize<'de> for PrefixExp3 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PrefixExp3;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a mode (on, off, inherit) or a table { mode, gamma, preset, hook, keylen }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<PrefixExp3, E> {
+                let mode = Exp3Mode::parse(s).map_err(E::custom)?;
+                Ok(PrefixExp3(Exp3Cfg {
+                    mode: Mode(mode),
+                    gamma: None,
+                    preset: None,
+                    hook: None,
+                    keylen: None,
+                }))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PrefixExp3, A::Error> {
+                Exp3Cfg::deserialize(MapAccessDeserializer::new(map)).map(PrefixExp3)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// One `[[prefix]]`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -136,6 +294,7 @@ struct PrefixCfg {
     prefix: Spanned<String>,
     paths: Spanned<Vec<Spanned<String>>>,
     failover: Option<Spanned<PrefixFailover>>,
+    exp3: Option<Spanned<PrefixExp3>>,
 }
 
 /// The file.
@@ -143,6 +302,7 @@ struct PrefixCfg {
 #[serde(deny_unknown_fields)]
 struct Config {
     failover: Option<Spanned<FailoverCfg>>,
+    exp3: Option<Spanned<Exp3Cfg>>,
     #[serde(default)]
     prefix: Vec<PrefixCfg>,
 }
@@ -153,12 +313,14 @@ pub(crate) struct PrefixPlan {
     pub(crate) prefix: Prefix,
     pub(crate) paths: Vec<PathSpec>,
     pub(crate) failover: Option<Failover>,
+    pub(crate) exp3: Option<Exp3Set>,
 }
 
 /// A checked file.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Plan {
     pub(crate) global: Option<Failover>,
+    pub(crate) exp3: Option<Exp3Set>,
     pub(crate) prefixes: Vec<PrefixPlan>,
 }
 
@@ -195,6 +357,19 @@ pub(crate) fn parse_config(src: &str, name: &str) -> Result<Plan, String> {
             Some(g)
         }
     };
+    let exp3 = match &cfg.exp3 {
+        None => None,
+        Some(x) => {
+            let g = x.get_ref().to_set(None);
+            if g.mode == Exp3Mode::Inherit {
+                return Err(at(
+                    x.span(),
+                    "exp3: 'inherit' is only for a prefix's exp3".into(),
+                ));
+            }
+            Some(g)
+        }
+    };
     let mut prefixes: Vec<PrefixPlan> = Vec::new();
     for p in &cfg.prefix {
         let prefix =
@@ -220,19 +395,34 @@ pub(crate) fn parse_config(src: &str, name: &str) -> Result<Plan, String> {
                 Some(fo)
             }
         };
+        let exp3 = match &p.exp3 {
+            None => None,
+            Some(x) => {
+                let set = x.get_ref().0.to_set(Some(prefix));
+                set.check()
+                    .map_err(|e| at(x.span(), format!("prefix {ps}: exp3: {e}")))?;
+                Some(set)
+            }
+        };
         prefixes.push(PrefixPlan {
             prefix,
             paths,
             failover,
+            exp3,
         });
     }
-    Ok(Plan { global, prefixes })
+    Ok(Plan {
+        global,
+        exp3,
+        prefixes,
+    })
 }
 
 /// One request of an apply run.
 #[derive(Debug, PartialEq, Eq)]
 enum Action<'a> {
     Failover(&'a Failover),
+    Exp3(&'a Exp3Set),
     Replace(&'a PrefixPlan),
     Delete(Prefix),
 }
@@ -242,6 +432,7 @@ impl fmt::Display for Action<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Failover(fo) => write!(f, "set failover {fo}"),
+            Self::Exp3(x) => write!(f, "set exp3 {x}"),
             Self::Replace(p) => {
                 write!(f, "path replace {}", fmt_prefix(&p.prefix))?;
                 for s in &p.paths {
@@ -254,16 +445,18 @@ impl fmt::Display for Action<'_> {
     }
 }
 
-/// The requests for `plan`, in order: the global failover, deletions of
-/// `stale` prefixes (made first so that the table has room), then each
-/// prefix's paths and failover.
+/// The requests for `plan`, in order: the global failover and EXP3
+/// settings, deletions of `stale` prefixes (made first so that the table
+/// has room), then each prefix's paths, failover and EXP3 override.
 fn actions<'a>(plan: &'a Plan, stale: &[Prefix]) -> Vec<Action<'a>> {
     let mut out = Vec::new();
     out.extend(plan.global.as_ref().map(Action::Failover));
+    out.extend(plan.exp3.as_ref().map(Action::Exp3));
     out.extend(stale.iter().map(|p| Action::Delete(*p)));
     for p in &plan.prefixes {
         out.push(Action::Replace(p));
         out.extend(p.failover.as_ref().map(Action::Failover));
+        out.extend(p.exp3.as_ref().map(Action::Exp3));
     }
     out
 }
@@ -305,6 +498,7 @@ pub(crate) fn run(device: &str, file: &str, prune: bool, dry_run: bool) -> Resul
         let what = format!("{ctx}: {a}");
         match a {
             Action::Failover(f) => dev.set_failover(f, &what)?,
+            Action::Exp3(x) => dev.set_exp3(x, &what)?,
             Action::Replace(p) => dev.path_set(&p.prefix, &p.paths, false, &what, None)?,
             Action::Delete(p) => dev.path_del(p, &what)?,
         }
@@ -326,15 +520,22 @@ n = 3
 m = 2
 t = "700ms"
 
+[exp3]
+mode = "on"
+gamma = 0.1
+hook = "64KiB"
+
 [[prefix]]
 prefix = "fd00:b::/64"
 paths = ["direct", "fc00::30", "fc00::31,fc00::41"]
 failover = { strategy = "timeout", t = "700ms", m = 2 }
+exp3 = { mode = "off", gamma = ".2", preset = "as-coded", hook = 0, keylen = 96 }
 
 [[prefix]]
 prefix = "fd00:c::/48"
 paths = ["fc00::30"]
 failover = "inherit"
+exp3 = "inherit"
 
 [[prefix]]
 prefix = "fd00:d::1"
@@ -360,6 +561,24 @@ paths = ["fc00::30"]
         assert_eq!(p.prefixes[1].failover.unwrap().kind, FailoverKind::Inherit);
         assert_eq!(p.prefixes[2].prefix.len, 128);
         assert_eq!(p.prefixes[2].failover, None);
+        assert_eq!(p.prefixes[2].exp3, None);
+        let x = p.exp3.unwrap();
+        assert_eq!(x.mode, Exp3Mode::On);
+        assert_eq!(
+            (x.gamma_ppm, x.hook_bytes, x.prefix),
+            (Some(100_000), Some(65536), None)
+        );
+        assert_eq!((x.preset, x.keylen), (None, None));
+        let x = a.exp3.unwrap();
+        assert_eq!(x.mode, Exp3Mode::Off);
+        assert_eq!(x.gamma_ppm, Some(200_000));
+        assert_eq!(x.preset, Some(Preset::AsCoded));
+        assert_eq!(
+            (x.hook_bytes, x.keylen, x.prefix),
+            (Some(0), Some(96), Some(a.prefix))
+        );
+        let x = p.prefixes[1].exp3.unwrap();
+        assert_eq!(x.request().ov, crate::exp3::Overrides::NONE);
 
         let stale = [parse_prefix("fd00:e::/64").unwrap()];
         let lines: Vec<String> = actions(&p, &stale).iter().map(|a| a.to_string()).collect();
@@ -367,11 +586,14 @@ paths = ["fc00::30"]
             lines,
             vec![
                 "set failover nrto n 3 m 2 t 700ms",
+                "set exp3 on gamma 0.1 hook 65536",
                 "path del fd00:e::/64",
                 "path replace fd00:b::/64 direct via fc00::30 via fc00::31,fc00::41",
                 "set failover timeout m 2 t 700ms prefix fd00:b::/64",
+                "set exp3 off gamma 0.2 preset as-coded hook 0 keylen 96 prefix fd00:b::/64",
                 "path replace fd00:c::/48 via fc00::30",
                 "set failover inherit prefix fd00:c::/48",
+                "set exp3 inherit prefix fd00:c::/48",
                 "path replace fd00:d::1/128 via fc00::30",
             ]
         );
@@ -383,6 +605,7 @@ paths = ["fc00::30"]
             parse_config("", "x").unwrap(),
             Plan {
                 global: None,
+                exp3: None,
                 prefixes: vec![]
             }
         );
@@ -393,6 +616,77 @@ paths = ["fc00::30"]
         );
         let p = parse_config("[failover]\nstrategy = \"timeout\"\nt = 1500\n", "x").unwrap();
         assert_eq!(p.global.unwrap().t_ms, 1500);
+        let p = parse_config("[exp3]\nmode = \"off\"\n", "x").unwrap();
+        assert_eq!(p.exp3, Some(Exp3Set::new(Exp3Mode::Off)));
+        for (g, want) in [
+            ("1", 1_000_000),
+            ("0", 0),
+            ("1.0", 1_000_000),
+            ("0.25", 250_000),
+            ("\"0.05\"", 50_000),
+        ] {
+            let p = parse_config(&format!("[exp3]\nmode = \"on\"\ngamma = {g}\n"), "x").unwrap();
+            assert_eq!(p.exp3.unwrap().gamma_ppm, Some(want), "{g}");
+        }
+        let p = parse_config(
+            "[exp3]\nmode = \"on\"\nhook = 1073741824\nkeylen = 128\n",
+            "x",
+        )
+        .unwrap();
+        let x = p.exp3.unwrap();
+        assert_eq!((x.hook_bytes, x.keylen), (Some(1 << 30), Some(128)));
+        let p = parse_config(
+            "[[prefix]]\nprefix = \"fd00:b::/64\"\npaths = [\"direct\"]\nexp3 = \"on\"\n",
+            "x",
+        )
+        .unwrap();
+        assert_eq!(p.prefixes[0].exp3.unwrap().mode, Exp3Mode::On);
+    }
+
+    #[test]
+    fn invalid_exp3() {
+        let e = err("[exp3]\nmode = \"inherit\"\n");
+        assert!(e.contains("only for a prefix"), "{e}");
+        assert!(e.starts_with("x.toml:1:"), "{e}");
+        let e = err("[exp3]\ngamma = 0.1\n");
+        assert!(e.contains("mode"), "{e}");
+        let e = err("[exp3]\nmode = \"maybe\"\n");
+        assert!(e.contains("unknown EXP3 mode 'maybe'"), "{e}");
+        assert!(e.starts_with("x.toml:2:"), "{e}");
+        let e = err("[exp3]\nmode = \"on\"\ngamma = 1.5\n");
+        assert!(e.contains("gamma '1.5': must be between 0 and 1"), "{e}");
+        assert!(e.starts_with("x.toml:3:"), "{e}");
+        let e = err("[exp3]\nmode = \"on\"\ngamma = -0.1\n");
+        assert!(e.contains("gamma '-0.1'"), "{e}");
+        let e = err("[exp3]\nmode = \"on\"\ngamma = \"abc\"\n");
+        assert!(e.contains("gamma 'abc'"), "{e}");
+        let e = err("[exp3]\nmode = \"on\"\ngamma = 2\n");
+        assert!(e.contains("between 0 and 1"), "{e}");
+        let e = err("[exp3]\nmode = \"on\"\nhook = \"64k\"\n");
+        assert!(e.contains("64KiB"), "{e}");
+        let e = err("[exp3]\nmode = \"on\"\nhook = -1\n");
+        assert!(e.contains("must be 0 to"), "{e}");
+        let e = err("[exp3]\nmode = \"on\"\nhook = 1073741825\n");
+        assert!(e.contains("must be 0 to"), "{e}");
+        let e = err("[exp3]\nmode = \"on\"\nkeylen = 0\n");
+        assert!(e.contains("1 to 128"), "{e}");
+        let e = err("[exp3]\nmode = \"on\"\nkeylen = 300\n");
+        assert!(e.contains("1 to 128"), "{e}");
+        let e = err("[exp3]\nmode = \"on\"\npreset = \"fast\"\n");
+        assert!(e.contains("unknown preset 'fast'"), "{e}");
+        let e = err("[exp3]\nmode = \"on\"\nGamma = 0.1\n");
+        assert!(e.contains("unknown field `Gamma`"), "{e}");
+        let e = err(
+            "[[prefix]]\nprefix = \"fd00:b::/64\"\npaths = [\"direct\"]\nexp3 = \"sometimes\"\n",
+        );
+        assert!(e.contains("unknown EXP3 mode"), "{e}");
+        assert!(e.starts_with("x.toml:4:"), "{e}");
+        let e = err(
+            "[[prefix]]\nprefix = \"fd00:b::/64\"\npaths = [\"direct\"]\nexp3 = { gamma = 0.1 }\n",
+        );
+        assert!(e.contains("mode"), "{e}");
+        let e = err("[[prefix]]\nprefix = \"fd00:b::/64\"\npaths = [\"direct\"]\nexp3 = 3\n");
+        assert!(e.contains("a mode (on, off, inherit) or a table"), "{e}");
     }
 
     fn err(src: &str) -> String {

@@ -5,9 +5,11 @@
 //! A request the module refuses makes `write(2)` fail with an errno; the
 //! helpers here turn that into one clear line with a hint.
 
-use crate::parse::{srhs_of, Failover, PathSpec};
+use crate::events::{Delivery, UpdateEvent};
+use crate::exp3::{Preset, Sample};
+use crate::parse::{srhs_of, Exp3Set, Failover, PathSpec};
 use crate::paths::{PathStats, Prefix, Strategy, REASONS};
-use crate::proto::{self, MsgType, ProtoError, Reply};
+use crate::proto::{self, Exp3PathView, MsgType, ProtoError, Reply};
 use crate::{Failure, EXIT_DENIED, EXIT_ERROR, EXIT_NO_MODULE};
 use std::fs::OpenOptions;
 use std::io::{self, Read, Write};
@@ -179,6 +181,86 @@ impl EntryInfo {
     }
 }
 
+/// One EXP3 state as read with `EXP3_GET`, owned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Exp3Info {
+    /// Destinations the state covers.
+    pub(crate) key: Prefix,
+    /// The path-table entry its paths belong to.
+    pub(crate) entry: Prefix,
+    /// Generation of the entry's paths.
+    pub(crate) generation: u32,
+    /// Paths left out of draws (bit i: path i).
+    pub(crate) failed_mask: u8,
+    /// Settings in force: on.
+    pub(crate) on: bool,
+    /// Settings in force: reward rule.
+    pub(crate) preset: Preset,
+    /// Settings in force: Γ in millionths.
+    pub(crate) gamma_ppm: u32,
+    /// Settings in force: hook rate in bytes.
+    pub(crate) hook_bytes: u32,
+    /// Settings in force: key length.
+    pub(crate) keylen: u8,
+    /// Reward normalisation range (µs).
+    pub(crate) rtt_min_us: u32,
+    /// See `rtt_min_us`.
+    pub(crate) rtt_max_us: u32,
+    /// Weight updates.
+    pub(crate) updates: u64,
+    /// Times a path was marked failed.
+    pub(crate) failures: u64,
+    /// The module's clock when it answered (ns).
+    pub(crate) now_ns: u64,
+    /// The paths, in order.
+    pub(crate) paths: Vec<Exp3PathView>,
+    /// The recent rewards, oldest first.
+    pub(crate) history: Vec<Sample>,
+}
+
+impl Exp3Info {
+    fn from_view(v: &proto::Exp3StateView<'_>) -> Self {
+        Self {
+            key: v.key,
+            entry: v.entry,
+            generation: v.generation,
+            failed_mask: v.failed_mask,
+            on: v.on,
+            preset: v.preset,
+            gamma_ppm: v.gamma_ppm,
+            hook_bytes: v.hook_bytes,
+            keylen: v.keylen,
+            rtt_min_us: v.rtt_min_us,
+            rtt_max_us: v.rtt_max_us,
+            updates: v.updates,
+            failures: v.failures,
+            now_ns: v.now_ns,
+            paths: v.paths().collect(),
+            history: v.history().collect(),
+        }
+    }
+
+    /// Whether path `i` is left out of draws.
+    pub(crate) fn failed(&self, i: usize) -> bool {
+        i < 8 && self.failed_mask & (1 << i) != 0
+    }
+
+    /// Whether `tpcctl exp3 show PREFIX` shows this state: its key is
+    /// inside `p`, or its table entry is `p`.
+    pub(crate) fn under(&self, p: &Prefix) -> bool {
+        (self.key.len >= p.len && p.contains(&self.key.addr)) || self.entry == *p
+    }
+}
+
+/// What a subscribed file delivers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Notice {
+    /// A path change.
+    Path(Delivery),
+    /// An EXP3 weight update.
+    Exp3(Delivery<UpdateEvent>),
+}
+
 /// What a device is read and written through (a file; a fake in tests).
 trait Chan: Read + Write {}
 
@@ -332,6 +414,52 @@ impl Device {
         Ok(out)
     }
 
+    /// Every EXP3 state, in the module's order.
+    pub(crate) fn exp3_states(&mut self) -> Result<Vec<Exp3Info>, Failure> {
+        let mut out = Vec::new();
+        // The module keeps at most 128 states; the bound only guards
+        // against a module that never says "no more".
+        let mut index: u32 = 0;
+        while index < 4096 {
+            let got = self.call(
+                |b, s| proto::encode_exp3_get(b, s, index),
+                "an EXP3 state",
+                |r| match r {
+                    Reply::Exp3State(v) => Some((Exp3Info::from_view(&v), v.count)),
+                    _ => None,
+                },
+            );
+            match got {
+                Ok((e, count)) => {
+                    out.push(e);
+                    index += 1;
+                    if index >= count {
+                        break;
+                    }
+                }
+                Err(e) if e.errno() == Some(libc::ENOENT) => break,
+                Err(e) => return Err(e.into_failure("exp3 show", &[])),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sends an EXP3 setting.
+    pub(crate) fn set_exp3(&mut self, x: &Exp3Set, what: &str) -> Result<(), Failure> {
+        let req = x.request();
+        self.ack(
+            what,
+            &[
+                (
+                    libc::EINVAL,
+                    "value out of range (see the net.tpc.exp3* sysctls) or bad prefix; see dmesg",
+                ),
+                (libc::ENOENT, "no paths for this prefix; add them first"),
+            ],
+            |b, s| proto::encode_set_exp3(b, s, &req),
+        )
+    }
+
     /// Installs (`excl`: only creates) the paths of `prefix`. `why`, if
     /// given, explains an `EINVAL` (what a local check found wrong).
     pub(crate) fn path_set(
@@ -393,11 +521,13 @@ impl Device {
         })
     }
 
-    /// Blocks until the next event (after [`Device::subscribe`]).
-    pub(crate) fn next_event(&mut self) -> Result<crate::events::Delivery, Failure> {
+    /// Blocks until the next path change or EXP3 update (after
+    /// [`Device::subscribe`]).
+    pub(crate) fn next_event(&mut self) -> Result<Notice, Failure> {
         let n = self.read_msg()?;
         match proto::decode_reply(&self.buf[..n]).map_err(bad_reply)? {
-            (_, Reply::Event(d)) => Ok(d),
+            (_, Reply::Event(d)) => Ok(Notice::Path(d)),
+            (_, Reply::Update(d)) => Ok(Notice::Exp3(d)),
             _ => Err(bad_reply("expected an event")),
         }
     }
@@ -407,8 +537,10 @@ impl Device {
 mod tests {
     use super::*;
 
-    use crate::events::{Delivery, Event};
-    use crate::parse::{parse_path_tokens, parse_prefix, FailoverKind};
+    use crate::events::Event;
+    use crate::exp3::{self, Settings, State};
+    use crate::fpu_helpers::Sf;
+    use crate::parse::{parse_exp3, parse_path_tokens, parse_prefix, FailoverKind};
     use crate::paths::{Entry, PathError, PathTable, Reason, StrategyKind, MAX_PREFIXES};
     use crate::proto::Request;
     use std::cell::RefCell;
@@ -420,9 +552,11 @@ mod tests {
     struct FakeState {
         table: PathTable<[Option<Entry>; MAX_PREFIXES]>,
         replies: VecDeque<Vec<u8>>,
-        events: VecDeque<Delivery>,
+        events: VecDeque<Notice>,
         subscribed: bool,
         global: (u8, u32, u32, u32),
+        exp3: Settings,
+        states: Vec<State>,
     }
 
     #[derive(Clone)]
@@ -449,6 +583,16 @@ mod tests {
                 events: VecDeque::new(),
                 subscribed: false,
                 global: (1, 3, 2, 700),
+                exp3: Settings {
+                    on: false,
+                    preset: Preset::Textbook,
+                    gamma_ppm: 100_000,
+                    hook_bytes: 1 << 20,
+                    keylen: 64,
+                    ref_ms: 23,
+                    fail_timeout_ms: 10_000,
+                },
+                states: Vec::new(),
             })))
         }
 
@@ -510,6 +654,29 @@ mod tests {
                     }
                     proto::encode_ack(&mut out, seq)
                 }
+                Request::SetExp3(r) => {
+                    r.ov.validate().map_err(|_| os(libc::EINVAL))?;
+                    if r.plen == proto::SCOPE_GLOBAL {
+                        if r.ov.mode == exp3::INHERIT_U8 {
+                            return Err(os(libc::EINVAL));
+                        }
+                        st.exp3 = r.ov.resolve(&st.exp3);
+                    } else {
+                        let p = Prefix::new(r.addr, r.plen).map_err(|_| os(libc::EINVAL))?;
+                        st.table.set_exp3(p, r.ov).map_err(path_errno)?;
+                    }
+                    proto::encode_ack(&mut out, seq)
+                }
+                Request::Exp3Get { index } => {
+                    let state = *st.states.get(index as usize).ok_or(os(libc::ENOENT))?;
+                    let g = st.exp3;
+                    let s = st
+                        .table
+                        .get_mut(state.entry)
+                        .map_or(g, |e| e.exp3.resolve(&g));
+                    let count = st.states.len() as u32;
+                    proto::encode_exp3_state(&mut out, seq, index, count, &state, &s, 5_000_000)
+                }
                 Request::Subscribe => {
                     st.subscribed = true;
                     proto::encode_ack(&mut out, seq)
@@ -536,12 +703,12 @@ mod tests {
                 buf[..r.len()].copy_from_slice(&r);
                 return Ok(r.len());
             }
-            match st.events.pop_front() {
-                Some(d) if st.subscribed => {
-                    proto::encode_event(buf, 0, &d).map_err(|_| os(libc::EMSGSIZE))
-                }
-                _ => Err(os(libc::EAGAIN)),
-            }
+            let n = match st.events.pop_front() {
+                Some(Notice::Path(d)) if st.subscribed => proto::encode_event(buf, 0, &d),
+                Some(Notice::Exp3(d)) if st.subscribed => proto::encode_update(buf, 0, &d),
+                _ => return Err(os(libc::EAGAIN)),
+            };
+            n.map_err(|_| os(libc::EMSGSIZE))
         }
     }
 
@@ -689,9 +856,100 @@ mod tests {
                 ..Event::EMPTY
             },
         };
-        fake.0.borrow_mut().events.push_back(ev);
-        let d = dev.next_event().unwrap();
-        assert_eq!(d, ev);
+        fake.0.borrow_mut().events.push_back(Notice::Path(ev));
+        let up = Delivery {
+            seq: 9,
+            lost: 1,
+            event: UpdateEvent {
+                path: 2,
+                npaths: 3,
+                reward_ppm: -5,
+                ..UpdateEvent::EMPTY
+            },
+        };
+        fake.0.borrow_mut().events.push_back(Notice::Exp3(up));
+        assert_eq!(dev.next_event().unwrap(), Notice::Path(ev));
+        assert_eq!(dev.next_event().unwrap(), Notice::Exp3(up));
+    }
+
+    fn exp3_set(s: &str) -> Exp3Set {
+        let t: Vec<String> = s.split_whitespace().map(String::from).collect();
+        parse_exp3(&t[0], &t[1..]).unwrap()
+    }
+
+    #[test]
+    fn exp3_settings_and_states() {
+        let fake = Fake::new();
+        let mut dev = fake.device();
+        assert!(dev.exp3_states().unwrap().is_empty());
+        let b = pfx("fd00:b::/64");
+        dev.path_set(&b, &paths("direct via fc00::31"), true, "add b", None)
+            .unwrap();
+        // Global: the sysctls.
+        dev.set_exp3(&exp3_set("on gamma 0.2 hook 64KiB"), "set exp3 global")
+            .unwrap();
+        let g = fake.0.borrow().exp3;
+        assert!(g.on);
+        assert_eq!((g.gamma_ppm, g.hook_bytes, g.keylen), (200_000, 65536, 64));
+        // A prefix without paths.
+        let Err(f) = dev.set_exp3(&exp3_set("off prefix fd00:9::/64"), "set exp3 fd00:9::/64")
+        else {
+            panic!("override of a prefix without paths");
+        };
+        assert_eq!(
+            f.msg,
+            "set exp3 fd00:9::/64: No such file or directory (ENOENT): no paths for this prefix; add them first"
+        );
+        // Refused by the module (a raw request the parser would not make).
+        let mut bad = exp3_set("on");
+        bad.gamma_ppm = Some(2_000_000);
+        let Err(f) = dev.set_exp3(&bad, "set exp3 global") else {
+            panic!("gamma 2 accepted");
+        };
+        assert!(f.msg.contains("(EINVAL): value out of range"), "{}", f.msg);
+        dev.set_exp3(
+            &exp3_set("inherit preset as-coded keylen 80 prefix fd00:b::/64"),
+            "set exp3 fd00:b::/64",
+        )
+        .unwrap();
+
+        // Two states: one under fd00:b::/64, one under another entry.
+        let mut st = State::new(pfx("fd00:b::/80"), b, 1, 2, 1_000_000);
+        let p = Sf::from_ratio(1, 2);
+        let s = fake.0.borrow().exp3;
+        st.draw(s.gamma_ppm, 7, 2_000_000);
+        st.reward(&s, 0, p, 2, 10_000, 3_000_000).unwrap();
+        st.mark_failed(1, 0);
+        let other = State::new(pfx("fd00:c::/64"), pfx("fd00:c::/48"), 1, 3, 0);
+        fake.0.borrow_mut().states = vec![st, other];
+
+        let got = dev.exp3_states().unwrap();
+        assert_eq!(got.len(), 2);
+        let x = &got[0];
+        assert_eq!((x.key, x.entry), (pfx("fd00:b::/80"), b));
+        // The prefix's overrides on top of the sysctls.
+        assert!(x.on);
+        assert_eq!(x.preset, Preset::AsCoded);
+        assert_eq!((x.keylen, x.gamma_ppm, x.hook_bytes), (80, 200_000, 65536));
+        assert_eq!(x.paths.len(), 2);
+        assert_eq!(x.history.len(), 1);
+        assert_eq!(x.history[0].srtt_us, 10_000);
+        assert!(!x.failed(0) && x.failed(1) && !x.failed(9));
+        assert_eq!(x.paths[1].prob_ppm, 0);
+        assert_eq!(x.paths[0].prob_ppm, 1_000_000);
+        assert_eq!(x.now_ns, 5_000_000);
+        assert_eq!(got[1].paths.len(), 3);
+        assert_eq!(got[1].preset, Preset::Textbook);
+        // Filters.
+        assert!(x.under(&b));
+        assert!(x.under(&pfx("fd00::/16")));
+        assert!(x.under(&pfx("fd00:b::/80")));
+        assert!(!x.under(&pfx("fd00:b::/96")));
+        assert!(!x.under(&pfx("fd00:c::/64")));
+        assert!(got[1].under(&pfx("fd00:c::/48")));
+        assert!(got[1].under(&pfx("fd00:c::/64")));
+        assert!(got[1].under(&pfx("fd00:c::/60")));
+        assert!(!got[1].under(&pfx("fd00:c:0:1::/64")));
     }
 
     #[test]

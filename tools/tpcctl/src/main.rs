@@ -18,6 +18,12 @@ mod parse;
 #[path = "../../../tpc/events.rs"]
 mod events;
 #[allow(dead_code)]
+#[path = "../../../tpc/exp3.rs"]
+mod exp3;
+#[allow(dead_code)]
+#[path = "../../../fpu_helpers.rs"]
+mod fpu_helpers;
+#[allow(dead_code)]
 #[path = "../../../tpc/paths.rs"]
 mod paths;
 #[allow(dead_code)]
@@ -29,7 +35,9 @@ mod srh;
 
 use dev::Device;
 use output::emit;
-use parse::{check_paths, fmt_prefix, parse_failover, parse_path_tokens, parse_prefix, srhs_of};
+use parse::{
+    check_paths, fmt_prefix, parse_exp3, parse_failover, parse_path_tokens, parse_prefix, srhs_of,
+};
 use proto::{MsgType, Reply};
 
 /// Exit status: the module (its device) is not there.
@@ -90,12 +98,51 @@ their current value. With a prefix it becomes that prefix's override (the
 prefix needs paths) and values not given are copied from the global
 settings. The module checks the values against the sysctls' ranges.";
 
+const EXP3_HELP: &str = "\
+Forms:
+  tpcctl set exp3 {on|off} [gamma G] [preset P] [hook BYTES] [keylen L]
+  tpcctl set exp3 {on|off|inherit} [gamma G] [preset P] [hook BYTES] [keylen L]
+                  prefix PREFIX
+
+on       EXP3 chooses each connection's path (lowest delay), failover
+         still moves stalled connections
+off      failover only
+inherit  (prefix only) follow the global net.tpc.exp3
+G        gamma, the exploration share: a decimal from 0 to 1 (0.1, .05, 1)
+P        reward rule: textbook (default: EXP3 with rewards normalised into
+         [0, 1]) or as-coded (the original program's rule)
+BYTES    ongoing connections report and redraw every BYTES bytes (0: only
+         at start and close): an integer, or with a suffix kB, MB, GB
+         (1000-based) or KiB, MiB, GiB (1024-based), e.g. 64KiB; at most 1GiB
+L        key length: destinations sharing their first L bits (never fewer
+         than the prefix's) share one EXP3 state; 1 to 128
+
+Without a prefix the setting is global: the mode sets net.tpc.exp3 and the
+other values the sysctls exp3_gamma_ppm, exp3_preset, exp3_hook_bytes and
+exp3_keylen; values not given keep their current value. With a prefix the
+command replaces that prefix's EXP3 override (the prefix needs paths):
+values not given follow the global settings. 'set exp3 inherit prefix P'
+removes the override.";
+
+const EXP3_SHOW_HELP: &str = "\
+For each EXP3 state (destination key): its path-table entry, the settings
+in force, the RTT range used to normalise rewards, then per path its
+weight (tokens; they sum to 10000), weight share, current draw probability,
+draws and 'failed' if failover took it out of the draws, then the recent
+rewards (age before the reply, path, RTT, reward, draw probability).
+PREFIX shows only the states whose key lies inside PREFIX or whose entry is
+PREFIX. --json prints an array of objects (shares and probabilities as
+fractions).";
+
 const MONITOR_HELP: &str = "\
-Each event is one line:
+Each path change is one line:
   KTIME_NS REASON [SADDR]:SPORT -> [DADDR]:DPORT path OLD -> NEW
-KTIME_NS is CLOCK_MONOTONIC; REASON is init, rto, dupdata, timeout, pin or
-request. A reader that fell behind first gets a line 'lost N events'.
-With --json each line is one JSON object ({\"lost\":N} for lost events).";
+KTIME_NS is CLOCK_MONOTONIC; REASON is init, rto, dupdata, timeout, pin,
+request or exp3. Each EXP3 weight update is one line:
+  KTIME_NS update KEY path P srtt MS reward R p P shares S0,S1,...
+A reader that fell behind first gets a line 'lost N events' (or 'lost N
+exp3 updates'). With --json each line is one JSON object whose \"type\" is
+\"path\" or \"exp3_update\" ({\"type\":...,\"lost\":N} for lost ones).";
 
 const APPLY_HELP: &str = "\
 File format (TOML):
@@ -105,15 +152,24 @@ File format (TOML):
   m = 2
   t = \"700ms\"
 
+  [exp3]                      # optional, global (the net.tpc.exp3* sysctls)
+  mode = \"on\"                 # on | off
+  gamma = 0.1                 # optional, as are preset, hook and keylen
+  preset = \"textbook\"         # textbook | as-coded
+  hook = \"1MiB\"               # bytes: 1048576, \"64KiB\", \"100kB\"
+  keylen = 64
+
   [[prefix]]
   prefix = \"fd00:b::/64\"
   paths = [\"direct\", \"fc00::30\", \"fc00::31,fc00::41\"]
   failover = { strategy = \"timeout\", t = \"700ms\", m = 2 }  # optional; or \"inherit\"
+  exp3 = { mode = \"on\", gamma = 0.2 }  # optional; or \"on\", \"off\", \"inherit\"
 
 Each path is \"direct\" (path 0 only) or comma-separated waypoints. The whole
-file is checked first; then the global failover is set, with --prune the
-table's other prefixes are deleted, and each prefix's paths are installed
-(replacing existing ones) followed by its failover, if given.";
+file is checked first; then the global failover and EXP3 settings are set,
+with --prune the table's other prefixes are deleted, and each prefix's
+paths are installed (replacing existing ones) followed by its failover and
+EXP3 override, if given.";
 
 #[derive(Subcommand)]
 enum Cmd {
@@ -125,15 +181,18 @@ enum Cmd {
     /// Change a setting.
     #[command(subcommand)]
     Set(SetCmd),
-    /// Print path-change events as they happen, one line each.
+    /// Print path changes and EXP3 updates as they happen, one line each.
     #[command(after_help = MONITOR_HELP)]
     Monitor {
-        /// Exit after N events.
+        /// Exit after N events (path changes and EXP3 updates).
         #[arg(long, value_name = "N")]
         count: Option<u64>,
     },
     /// Show the global counters and each prefix's path changes.
     Stats,
+    /// Inspect EXP3 path selection.
+    #[command(subcommand)]
+    Exp3(Exp3Cmd),
     /// Apply a configuration file (TOML) of paths and failover settings.
     #[command(after_help = APPLY_HELP)]
     Apply {
@@ -181,6 +240,16 @@ enum PathCmd {
 }
 
 #[derive(Subcommand)]
+enum Exp3Cmd {
+    /// Show the EXP3 states: weights, probabilities, recent rewards.
+    #[command(after_help = EXP3_SHOW_HELP)]
+    Show {
+        /// Show only the states under this prefix.
+        prefix: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum SetCmd {
     /// Set the failover strategy, globally or for one prefix.
     #[command(after_help = FAILOVER_HELP)]
@@ -190,6 +259,17 @@ enum SetCmd {
         strategy: String,
         /// Parameters: n N, m M, t T, prefix PREFIX.
         #[arg(value_name = "PARAM")]
+        params: Vec<String>,
+    },
+    /// Turn EXP3 path selection on or off and tune it, globally or for
+    /// one prefix.
+    #[command(after_help = EXP3_HELP)]
+    Exp3 {
+        /// On, off, or (with a prefix) inherit.
+        #[arg(value_parser = ["on", "off", "inherit"])]
+        mode: String,
+        /// Parameters: gamma G, preset P, hook BYTES, keylen L, prefix PREFIX.
+        #[arg(value_name = "PARAM", allow_negative_numbers = true)]
         params: Vec<String>,
     },
 }
@@ -364,12 +444,40 @@ fn monitor(cli: &Cli, count: Option<u64>) -> Result<(), Failure> {
         let d = dev
             .next_event()
             .map_err(|f| Failure::new(f.code, format!("monitor: {}", f.msg)))?;
-        output::event_lines(&d, cli.json)
+        output::notice_lines(&d, cli.json)
             .iter()
             .for_each(|l| emit(l));
         seen += 1;
     }
     Ok(())
+}
+
+fn exp3_cmd(cli: &Cli, cmd: &Exp3Cmd) -> Result<(), Failure> {
+    match cmd {
+        Exp3Cmd::Show { prefix } => {
+            let only = prefix
+                .as_deref()
+                .map(parse_prefix)
+                .transpose()
+                .map_err(|e| Failure::usage("exp3 show", e))?;
+            let mut states = Device::open(&cli.device)?.exp3_states()?;
+            if let Some(p) = only {
+                states.retain(|x| x.under(&p));
+                if states.is_empty() {
+                    return Err(Failure::new(
+                        EXIT_ERROR,
+                        format!("exp3 show: no EXP3 state under {}", fmt_prefix(&p)),
+                    ));
+                }
+            }
+            if cli.json {
+                emit(&output::exp3_json(&states).to_string());
+            } else {
+                output::exp3_text(&states).iter().for_each(|l| emit(l));
+            }
+            Ok(())
+        }
+    }
 }
 
 fn run(cli: &Cli) -> Result<(), Failure> {
@@ -387,6 +495,12 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             let what = format!("set failover {}", f.scope());
             Device::open(&cli.device)?.set_failover(&f, &what)
         }
+        Cmd::Set(SetCmd::Exp3 { mode, params }) => {
+            let x = parse_exp3(mode, params).map_err(|e| Failure::usage("set exp3", e))?;
+            let what = format!("set exp3 {}", x.scope());
+            Device::open(&cli.device)?.set_exp3(&x, &what)
+        }
+        Cmd::Exp3(c) => exp3_cmd(cli, c),
         Cmd::Monitor { count } => monitor(cli, *count),
         Cmd::Stats => {
             let mut dev = Device::open(&cli.device)?;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Text and JSON output: path table entries, counters, events.
+//! Text and JSON output: path table entries, counters, events, EXP3
+//! states and updates.
 
-use crate::dev::EntryInfo;
-use crate::events::Delivery;
-use crate::parse::{fmt_prefix, strategy_text, to_hex, waypoint_list};
+use crate::dev::{EntryInfo, Exp3Info, Notice};
+use crate::events::{Delivery, UpdateEvent};
+use crate::parse::{fmt_micro, fmt_prefix, strategy_text, to_hex, waypoint_list};
 use crate::paths::{Reason, REASONS};
 use crate::srh;
 use serde_json::{json, Map, Value};
@@ -174,10 +175,11 @@ pub(crate) fn event_lines(d: &Delivery, as_json: bool) -> Vec<String> {
     let (saddr, daddr) = (Ipv6Addr::from(e.saddr), Ipv6Addr::from(e.daddr));
     if as_json {
         if d.lost > 0 {
-            out.push(json!({ "lost": d.lost }).to_string());
+            out.push(json!({ "type": "path", "lost": d.lost }).to_string());
         }
         out.push(
             json!({
+                "type": "path",
                 "seq": d.seq,
                 "lost": d.lost,
                 "ktime_ns": e.ktime_ns,
@@ -206,6 +208,211 @@ pub(crate) fn event_lines(d: &Delivery, as_json: bool) -> Vec<String> {
         ));
     }
     out
+}
+
+/// Millionths as a JSON number (`100000` is 0.1).
+fn micro_json(v: i64) -> Value {
+    // Shortest decimal that reads back as the same f64.
+    json!(v as f64 / 1e6)
+}
+
+/// Millionths as a percentage with two decimals: `123456` is `12.35%`.
+pub(crate) fn fmt_pct(ppm: u32) -> String {
+    let h = (u64::from(ppm) + 50) / 100;
+    format!("{}.{:02}%", h / 100, h % 100)
+}
+
+/// Microseconds as milliseconds with three decimals: `12345` is `12.345`.
+pub(crate) fn fmt_us_as_ms(us: u64) -> String {
+    format!("{}.{:03}", us / 1000, us % 1000)
+}
+
+/// Millionths of a token as tokens with three decimals (rounded).
+fn fmt_tokens(micro: u64) -> String {
+    let m = micro.saturating_add(500) / 1000;
+    format!("{}.{:03}", m / 1000, m % 1000)
+}
+
+/// Age of a sample at the module's `now_ns`, in whole microseconds.
+fn age_us(now_ns: u64, t_ns: u64) -> u64 {
+    now_ns.saturating_sub(t_ns) / 1000
+}
+
+/// The settings line of a state: `exp3 on preset textbook gamma 0.1 ...`.
+fn exp3_settings_text(x: &Exp3Info) -> String {
+    format!(
+        "exp3 {} preset {} gamma {} hook {} keylen {}",
+        if x.on { "on" } else { "off" },
+        x.preset.name(),
+        fmt_micro(i64::from(x.gamma_ppm)),
+        x.hook_bytes,
+        x.keylen
+    )
+}
+
+/// `exp3 show` as text: one block per state.
+pub(crate) fn exp3_text(states: &[Exp3Info]) -> Vec<String> {
+    let mut out = Vec::new();
+    for x in states {
+        out.push(format!(
+            "{} entry {} generation {}",
+            fmt_prefix(&x.key),
+            fmt_prefix(&x.entry),
+            x.generation
+        ));
+        out.push(format!("  {}", exp3_settings_text(x)));
+        let rtt = if x.rtt_max_us == 0 {
+            "none".to_string()
+        } else {
+            format!(
+                "{}-{}ms",
+                fmt_us_as_ms(u64::from(x.rtt_min_us)),
+                fmt_us_as_ms(u64::from(x.rtt_max_us))
+            )
+        };
+        out.push(format!(
+            "  rtt range {rtt} updates {} failures {}",
+            x.updates, x.failures
+        ));
+        out.push("  path     weight    share     prob    draws".into());
+        for (i, p) in x.paths.iter().enumerate() {
+            out.push(format!(
+                "  {i:>4} {:>10} {:>8} {:>8} {:>8}{}",
+                fmt_tokens(p.weight_micro),
+                fmt_pct(p.share_ppm),
+                fmt_pct(p.prob_ppm),
+                p.draws,
+                if x.failed(i) { " failed" } else { "" }
+            ));
+        }
+        if x.history.is_empty() {
+            out.push("  history none".into());
+            continue;
+        }
+        out.push("  history (oldest first)".into());
+        out.push("       age_ms  path    srtt_ms  reward      p".into());
+        for h in &x.history {
+            out.push(format!(
+                "  {:>11} {:>5} {:>10}  {:<11} {}",
+                fmt_us_as_ms(age_us(x.now_ns, h.ktime_ns)),
+                h.path,
+                fmt_us_as_ms(u64::from(h.srtt_us)),
+                fmt_micro(i64::from(h.reward_ppm)),
+                fmt_micro(i64::from(h.p_ppm))
+            ));
+        }
+    }
+    out
+}
+
+/// `exp3 show --json`: an array with one object per state.
+pub(crate) fn exp3_json(states: &[Exp3Info]) -> Value {
+    let v: Vec<Value> = states
+        .iter()
+        .map(|x| {
+            let paths: Vec<Value> = x
+                .paths
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    json!({
+                        "index": i,
+                        "weight": micro_json(i64::try_from(p.weight_micro).unwrap_or(i64::MAX)),
+                        "share": micro_json(i64::from(p.share_ppm)),
+                        "prob": micro_json(i64::from(p.prob_ppm)),
+                        "draws": p.draws,
+                        "failed": x.failed(i),
+                    })
+                })
+                .collect();
+            let history: Vec<Value> = x
+                .history
+                .iter()
+                .map(|h| {
+                    let age = i64::try_from(age_us(x.now_ns, h.ktime_ns)).unwrap_or(i64::MAX);
+                    json!({
+                        "age_ms": age as f64 / 1e3,
+                        "path": h.path,
+                        "srtt_us": h.srtt_us,
+                        "reward": micro_json(i64::from(h.reward_ppm)),
+                        "p": micro_json(i64::from(h.p_ppm)),
+                    })
+                })
+                .collect();
+            json!({
+                "key": fmt_prefix(&x.key),
+                "entry": fmt_prefix(&x.entry),
+                "generation": x.generation,
+                "on": x.on,
+                "preset": x.preset.name(),
+                "gamma": micro_json(i64::from(x.gamma_ppm)),
+                "hook_bytes": x.hook_bytes,
+                "keylen": x.keylen,
+                "rtt_min_us": x.rtt_min_us,
+                "rtt_max_us": x.rtt_max_us,
+                "updates": x.updates,
+                "failures": x.failures,
+                "paths": paths,
+                "history": history,
+            })
+        })
+        .collect();
+    Value::Array(v)
+}
+
+/// The lines `monitor` prints for one EXP3 update: a `lost` line first if
+/// updates were lost, then the update.
+pub(crate) fn update_lines(d: &Delivery<UpdateEvent>, as_json: bool) -> Vec<String> {
+    let e = &d.event;
+    let n = usize::from(e.npaths).min(e.shares_ppm.len());
+    let shares = &e.shares_ppm[..n];
+    let mut out = Vec::new();
+    if as_json {
+        if d.lost > 0 {
+            out.push(json!({ "type": "exp3_update", "lost": d.lost }).to_string());
+        }
+        let sh: Vec<Value> = shares.iter().map(|&s| micro_json(i64::from(s))).collect();
+        out.push(
+            json!({
+                "type": "exp3_update",
+                "seq": d.seq,
+                "lost": d.lost,
+                "ktime_ns": e.ktime_ns,
+                "key": fmt_prefix(&e.key),
+                "path": e.path,
+                "npaths": e.npaths,
+                "srtt_us": e.srtt_us,
+                "reward": micro_json(i64::from(e.reward_ppm)),
+                "p": micro_json(i64::from(e.p_ppm)),
+                "shares": sh,
+            })
+            .to_string(),
+        );
+    } else {
+        if d.lost > 0 {
+            out.push(format!("lost {} exp3 updates", d.lost));
+        }
+        let sh: Vec<String> = shares.iter().map(|&s| fmt_pct(s)).collect();
+        out.push(format!(
+            "{} update {} path {} srtt {}ms reward {} p {} shares {}",
+            e.ktime_ns,
+            fmt_prefix(&e.key),
+            e.path,
+            fmt_us_as_ms(u64::from(e.srtt_us)),
+            fmt_micro(i64::from(e.reward_ppm)),
+            fmt_micro(i64::from(e.p_ppm)),
+            sh.join(",")
+        ));
+    }
+    out
+}
+
+/// The lines `monitor` prints for one delivery of either kind.
+pub(crate) fn notice_lines(n: &Notice, as_json: bool) -> Vec<String> {
+    match n {
+        Notice::Path(d) => event_lines(d, as_json),
+        Notice::Exp3(d) => update_lines(d, as_json),
+    }
 }
 
 #[cfg(test)]
@@ -254,10 +461,10 @@ mod tests {
         assert_eq!(l.len(), 1);
         assert_eq!(
             l[0],
-            r#"{"seq":7,"lost":0,"ktime_ns":123456789,"reason":"rto","old":0,"new":1,"saddr":"fd00:a::2","sport":40000,"daddr":"fd00:b::2","dport":5201}"#
+            r#"{"type":"path","seq":7,"lost":0,"ktime_ns":123456789,"reason":"rto","old":0,"new":1,"saddr":"fd00:a::2","sport":40000,"daddr":"fd00:b::2","dport":5201}"#
         );
         let l = event_lines(&delivery(3), true);
-        assert_eq!(l[0], r#"{"lost":3}"#);
+        assert_eq!(l[0], r#"{"type":"path","lost":3}"#);
         let v: Value = serde_json::from_str(&l[1]).unwrap();
         assert_eq!(v["lost"], 3);
     }
@@ -268,7 +475,7 @@ mod tests {
             prefix: parse_prefix("fd00:b::/64").unwrap(),
             strategy: None,
             generation: 3,
-            moves: [0, 1, 1, 0, 0, 0, 0],
+            moves: [0, 1, 1, 0, 0, 0, 0, 0],
             apply_failed: 0,
             paths: vec![
                 PathInfo {
@@ -299,7 +506,7 @@ mod tests {
                 "fd00:b::/64 strategy inherit generation 3",
                 "  path 0 direct            starts 1 in 0 out 1",
                 "  path 1 via fc00::31      starts 0 in 1 out 0",
-                "  moves init 1 rto 1 dupdata 0 timeout 0 pin 0 request 0 apply_failed 0",
+                "  moves init 1 rto 1 dupdata 0 timeout 0 pin 0 request 0 exp3 0 apply_failed 0",
             ]
         );
         let mut e = entry();
@@ -325,7 +532,7 @@ mod tests {
         assert_eq!(p["generation"], 3);
         assert_eq!(
             p["moves"],
-            json!({"init":1,"rto":1,"dupdata":0,"timeout":0,"pin":0,"request":0})
+            json!({"init":1,"rto":1,"dupdata":0,"timeout":0,"pin":0,"request":0,"exp3":0})
         );
         assert_eq!(p["apply_failed"], 0);
         assert_eq!(
@@ -359,7 +566,7 @@ mod tests {
             stats_text(&c, &[entry()]),
             vec![
                 "conns_active 2",
-                "fd00:b::/64 moves init 1 rto 1 dupdata 0 timeout 0 pin 0 request 0 apply_failed 0",
+                "fd00:b::/64 moves init 1 rto 1 dupdata 0 timeout 0 pin 0 request 0 exp3 0 apply_failed 0",
             ]
         );
         let v = stats_json(&c, &[entry()]);
@@ -367,5 +574,210 @@ mod tests {
         assert_eq!(v["prefixes"][0]["prefix"], "fd00:b::/64");
         assert_eq!(v["prefixes"][0]["moves"]["rto"], 1);
         assert_eq!(v["prefixes"][0]["apply_failed"], 0);
+    }
+
+    #[test]
+    fn exp3_moves_are_path_events() {
+        let mut d = delivery(0);
+        d.event.reason = Reason::Exp3;
+        assert_eq!(
+            event_lines(&d, false),
+            vec!["123456789 exp3 [fd00:a::2]:40000 -> [fd00:b::2]:5201 path 0 -> 1"]
+        );
+        let v: Value = serde_json::from_str(&event_lines(&d, true)[0]).unwrap();
+        assert_eq!(
+            (v["type"].as_str(), v["reason"].as_str()),
+            (Some("path"), Some("exp3"))
+        );
+    }
+
+    fn update(lost: u64) -> Delivery<UpdateEvent> {
+        Delivery {
+            seq: 4,
+            lost,
+            event: UpdateEvent {
+                ktime_ns: 987654321,
+                key: parse_prefix("fd00:b::/64").unwrap(),
+                path: 1,
+                npaths: 3,
+                srtt_us: 12_345,
+                reward_ppm: 500_000,
+                p_ppm: 450_000,
+                shares_ppm: [600_000, 300_000, 100_000, 0, 0, 0, 0, 7],
+            },
+        }
+    }
+
+    #[test]
+    fn update_text() {
+        assert_eq!(
+            update_lines(&update(0), false),
+            vec![
+                "987654321 update fd00:b::/64 path 1 srtt 12.345ms reward 0.5 p 0.45 shares 60.00%,30.00%,10.00%"
+            ]
+        );
+        let l = update_lines(&update(2), false);
+        assert_eq!(l[0], "lost 2 exp3 updates");
+        let mut neg = update(0);
+        neg.event.reward_ppm = -23_000_000;
+        assert!(update_lines(&neg, false)[0].contains(" reward -23 p "));
+        assert_eq!(
+            notice_lines(&Notice::Exp3(update(0)), false),
+            update_lines(&update(0), false)
+        );
+        assert_eq!(
+            notice_lines(&Notice::Path(delivery(0)), true),
+            event_lines(&delivery(0), true)
+        );
+    }
+
+    #[test]
+    fn update_json() {
+        let l = update_lines(&update(0), true);
+        assert_eq!(l.len(), 1);
+        assert_eq!(
+            l[0],
+            r#"{"type":"exp3_update","seq":4,"lost":0,"ktime_ns":987654321,"key":"fd00:b::/64","path":1,"npaths":3,"srtt_us":12345,"reward":0.5,"p":0.45,"shares":[0.6,0.3,0.1]}"#
+        );
+        let l = update_lines(&update(5), true);
+        assert_eq!(l[0], r#"{"type":"exp3_update","lost":5}"#);
+        let v: Value = serde_json::from_str(&l[1]).unwrap();
+        assert_eq!(v["lost"], 5);
+        // An update has no "reason": consumers of path events skip it.
+        assert!(v.get("reason").is_none());
+    }
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(fmt_pct(123_456), "12.35%");
+        assert_eq!(fmt_pct(1_000_000), "100.00%");
+        assert_eq!(fmt_pct(0), "0.00%");
+        assert_eq!(fmt_pct(99), "0.01%");
+        assert_eq!(fmt_us_as_ms(12_345), "12.345");
+        assert_eq!(fmt_us_as_ms(5), "0.005");
+        assert_eq!(fmt_tokens(9_999_123_456), "9999.123");
+        assert_eq!(fmt_tokens(1_000_000), "1.000");
+        assert_eq!(fmt_tokens(1_999_500), "2.000");
+        assert_eq!(fmt_tokens(u64::MAX), "18446744073709.551");
+    }
+
+    fn state() -> Exp3Info {
+        use crate::exp3::{Preset, Sample};
+        use crate::proto::Exp3PathView;
+        Exp3Info {
+            key: parse_prefix("fd00:b::/64").unwrap(),
+            entry: parse_prefix("fd00:b::/48").unwrap(),
+            generation: 2,
+            failed_mask: 2,
+            on: true,
+            preset: Preset::Textbook,
+            gamma_ppm: 100_000,
+            hook_bytes: 1 << 20,
+            keylen: 64,
+            rtt_min_us: 10_000,
+            rtt_max_us: 24_500,
+            updates: 7,
+            failures: 1,
+            now_ns: 10_000_000_000,
+            paths: vec![
+                Exp3PathView {
+                    weight_micro: 7_500_000_000,
+                    draws: 12,
+                    share_ppm: 750_000,
+                    prob_ppm: 1_000_000,
+                },
+                Exp3PathView {
+                    weight_micro: 2_500_000_000,
+                    draws: 3,
+                    share_ppm: 250_000,
+                    prob_ppm: 0,
+                },
+            ],
+            history: vec![
+                Sample {
+                    ktime_ns: 9_000_000_000,
+                    path: 0,
+                    srtt_us: 10_000,
+                    reward_ppm: 1_000_000,
+                    p_ppm: 500_000,
+                },
+                Sample {
+                    ktime_ns: 9_998_765_000,
+                    path: 1,
+                    srtt_us: 24_500,
+                    reward_ppm: 0,
+                    p_ppm: 333_333,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn exp3_state_text() {
+        assert_eq!(
+            exp3_text(&[state()]),
+            vec![
+                "fd00:b::/64 entry fd00:b::/48 generation 2",
+                "  exp3 on preset textbook gamma 0.1 hook 1048576 keylen 64",
+                "  rtt range 10.000-24.500ms updates 7 failures 1",
+                "  path     weight    share     prob    draws",
+                "     0   7500.000   75.00%  100.00%       12",
+                "     1   2500.000   25.00%    0.00%        3 failed",
+                "  history (oldest first)",
+                "       age_ms  path    srtt_ms  reward      p",
+                "     1000.000     0     10.000  1           0.5",
+                "        1.235     1     24.500  0           0.333333",
+            ]
+        );
+        let mut fresh = state();
+        fresh.history.clear();
+        fresh.rtt_max_us = 0;
+        fresh.rtt_min_us = 0;
+        fresh.on = false;
+        let t = exp3_text(&[fresh]);
+        assert_eq!(
+            t[1],
+            "  exp3 off preset textbook gamma 0.1 hook 1048576 keylen 64"
+        );
+        assert_eq!(t[2], "  rtt range none updates 7 failures 1");
+        assert_eq!(t.last().unwrap(), "  history none");
+        assert!(exp3_text(&[]).is_empty());
+    }
+
+    #[test]
+    fn exp3_state_json() {
+        let v = exp3_json(&[state()]);
+        assert!(v.is_array());
+        let x = &v[0];
+        assert_eq!(x["key"], "fd00:b::/64");
+        assert_eq!(x["entry"], "fd00:b::/48");
+        assert_eq!(x["on"], true);
+        assert_eq!(x["preset"], "textbook");
+        assert_eq!(x["gamma"], 0.1);
+        assert_eq!(x["hook_bytes"], 1 << 20);
+        assert_eq!(x["keylen"], 64);
+        assert_eq!(
+            (x["rtt_min_us"].clone(), x["rtt_max_us"].clone()),
+            (json!(10_000), json!(24_500))
+        );
+        assert_eq!(
+            (x["updates"].clone(), x["failures"].clone()),
+            (json!(7), json!(1))
+        );
+        assert_eq!(
+            x["paths"],
+            json!([
+                {"index":0,"weight":7500.0,"share":0.75,"prob":1.0,"draws":12,"failed":false},
+                {"index":1,"weight":2500.0,"share":0.25,"prob":0.0,"draws":3,"failed":true},
+            ])
+        );
+        assert_eq!(
+            x["history"],
+            json!([
+                {"age_ms":1000.0,"path":0,"srtt_us":10000,"reward":1.0,"p":0.5},
+                {"age_ms":1.235,"path":1,"srtt_us":24500,"reward":0.0,"p":0.333333},
+            ])
+        );
+        assert_eq!(exp3_json(&[]), json!([]));
     }
 }

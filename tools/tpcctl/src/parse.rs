@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Parsers of the command-line grammar (shared with the configuration
-//! file): prefixes, paths, durations and failover settings.
+//! file): prefixes, paths, durations, failover and EXP3 settings.
 //!
 //! Errors are one-line messages without the command's context, which the
 //! caller adds.
 
+use crate::exp3::{self, Overrides, Preset};
 use crate::paths::{self, Prefix, StrategyKind, MAX_PATHS};
-use crate::proto::{self, FailoverReq};
+use crate::proto::{self, Exp3Req, FailoverReq};
 use crate::srh::{self, Addr, MAX_SRH_LEN, MAX_WAYPOINTS};
 use std::fmt::Write as _;
 use std::net::Ipv6Addr;
@@ -438,6 +439,274 @@ pub(crate) fn strategy_text(s: Option<paths::Strategy>) -> String {
     }
 }
 
+/// Parses Γ: a decimal in `[0, 1]` (`0.1`, `.05`, `1`, `0`) with at most
+/// six decimal places; returns it in millionths.
+pub(crate) fn parse_gamma(s: &str) -> Result<u32, String> {
+    let bad = || format!("gamma '{s}': expected a decimal number from 0 to 1, such as 0.1");
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |d: &str| d.bytes().all(|c| c.is_ascii_digit());
+    if s.is_empty() || s.ends_with('.') || !digits(int) || !digits(frac) {
+        return Err(bad());
+    }
+    let frac = frac.trim_end_matches('0');
+    if frac.len() > 6 {
+        return Err(format!("gamma '{s}': at most 6 decimal places"));
+    }
+    let int = int.trim_start_matches('0');
+    let whole: u64 = if int.is_empty() {
+        0
+    } else if int.len() > 1 {
+        return Err(format!("gamma '{s}': must be between 0 and 1"));
+    } else {
+        int.parse().map_err(|_| bad())?
+    };
+    let micro = if frac.is_empty() {
+        0
+    } else {
+        // At most six digits, scaled to millionths.
+        frac.parse::<u64>().map_err(|_| bad())? * 10u64.pow(6 - frac.len() as u32)
+    };
+    let ppm = whole * 1_000_000 + micro;
+    if ppm > u64::from(exp3::GAMMA_ONE) {
+        return Err(format!("gamma '{s}': must be between 0 and 1"));
+    }
+    // At most GAMMA_ONE.
+    Ok(ppm as u32)
+}
+
+/// Millionths as a decimal without trailing zeros: `100000` is `0.1`,
+/// `-23000000` is `-23`.
+pub(crate) fn fmt_micro(v: i64) -> String {
+    let sign = if v < 0 { "-" } else { "" };
+    let a = v.unsigned_abs();
+    let (int, frac) = (a / 1_000_000, a % 1_000_000);
+    if frac == 0 {
+        return format!("{sign}{int}");
+    }
+    let f = format!("{frac:06}");
+    format!("{sign}{int}.{}", f.trim_end_matches('0'))
+}
+
+/// The largest hook rate: the range of `net.tpc.exp3_hook_bytes`.
+pub(crate) const MAX_HOOK_BYTES: u32 = 1 << 30;
+
+/// Parses a byte count: an integer, optionally followed by `kB`, `MB`,
+/// `GB` (powers of 1000) or `KiB`, `MiB`, `GiB` (powers of 1024); the
+/// suffix's case does not matter. At most [`MAX_HOOK_BYTES`] (1GiB).
+pub(crate) fn parse_bytes(s: &str) -> Result<u32, String> {
+    let bad = || format!("'{s}': expected bytes such as 65536, 64KiB, 100kB or 1MiB");
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, suffix) = s.split_at(split);
+    let scale: u64 = match suffix.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    if num.is_empty() {
+        return Err(bad());
+    }
+    let v = num
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .filter(|&v| v <= u64::from(MAX_HOOK_BYTES))
+        .ok_or_else(|| format!("'{s}': at most 1GiB ({MAX_HOOK_BYTES} bytes)"))?;
+    // At most MAX_HOOK_BYTES.
+    Ok(v as u32)
+}
+
+/// Parses an EXP3 key length: 1 to 128 bits.
+pub(crate) fn parse_keylen(s: &str) -> Result<u8, String> {
+    match s.parse::<u8>() {
+        Ok(v) if (1..=128).contains(&v) && !s.starts_with('+') => Ok(v),
+        _ => Err(format!(
+            "keylen '{s}': expected a prefix length from 1 to 128"
+        )),
+    }
+}
+
+/// Parses a preset name: `textbook` or `as-coded`.
+pub(crate) fn parse_preset(s: &str) -> Result<Preset, String> {
+    match s {
+        "textbook" => Ok(Preset::Textbook),
+        "as-coded" => Ok(Preset::AsCoded),
+        _ => Err(format!(
+            "unknown preset '{s}' (expected textbook or as-coded)"
+        )),
+    }
+}
+
+/// What `set exp3` does with EXP3 itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exp3Mode {
+    /// EXP3 chooses the paths.
+    On,
+    /// Failover only.
+    Off,
+    /// A prefix follows `net.tpc.exp3`.
+    Inherit,
+}
+
+impl Exp3Mode {
+    /// Parses `on`, `off` or `inherit`.
+    pub(crate) fn parse(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "on" => Self::On,
+            "off" => Self::Off,
+            "inherit" => Self::Inherit,
+            _ => {
+                return Err(format!(
+                    "unknown EXP3 mode '{s}' (expected on, off or inherit)"
+                ))
+            }
+        })
+    }
+
+    /// The name, as parsed.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::On => "on",
+            Self::Off => "off",
+            Self::Inherit => "inherit",
+        }
+    }
+}
+
+/// One `set exp3` request. Values not given are sent as "inherit": a
+/// global setting keeps its sysctl, a prefix follows the sysctl.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Exp3Set {
+    /// On, off or inherit.
+    pub(crate) mode: Exp3Mode,
+    /// Reward rule.
+    pub(crate) preset: Option<Preset>,
+    /// Γ in millionths.
+    pub(crate) gamma_ppm: Option<u32>,
+    /// Hook rate in bytes.
+    pub(crate) hook_bytes: Option<u32>,
+    /// Key length in bits.
+    pub(crate) keylen: Option<u8>,
+    /// The prefix; `None` for the global setting (the sysctls).
+    pub(crate) prefix: Option<Prefix>,
+}
+
+impl Exp3Set {
+    /// A setting with no values given.
+    pub(crate) fn new(mode: Exp3Mode) -> Self {
+        Self {
+            mode,
+            preset: None,
+            gamma_ppm: None,
+            hook_bytes: None,
+            keylen: None,
+            prefix: None,
+        }
+    }
+
+    /// Checks the combination: `inherit` needs a prefix.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        if self.mode == Exp3Mode::Inherit && self.prefix.is_none() {
+            return Err(
+                "'inherit' needs a prefix (the global setting has nothing to inherit from)".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The overrides sent.
+    pub(crate) fn overrides(&self) -> Overrides {
+        Overrides {
+            mode: match self.mode {
+                Exp3Mode::Off => 0,
+                Exp3Mode::On => 1,
+                Exp3Mode::Inherit => exp3::INHERIT_U8,
+            },
+            preset: self.preset.map_or(exp3::INHERIT_U8, |p| p as u8),
+            keylen: self.keylen.unwrap_or(0),
+            gamma_ppm: self.gamma_ppm.unwrap_or(exp3::INHERIT_U32),
+            hook_bytes: self.hook_bytes.unwrap_or(exp3::INHERIT_U32),
+        }
+    }
+
+    /// The wire request.
+    pub(crate) fn request(&self) -> Exp3Req {
+        let (addr, plen) = match self.prefix {
+            Some(p) => (p.addr, p.len),
+            None => ([0; 16], proto::SCOPE_GLOBAL),
+        };
+        Exp3Req {
+            addr,
+            plen,
+            ov: self.overrides(),
+        }
+    }
+
+    /// The scope as printed in messages: `global` or the prefix.
+    pub(crate) fn scope(&self) -> String {
+        self.prefix
+            .as_ref()
+            .map_or_else(|| "global".to_string(), fmt_prefix)
+    }
+}
+
+impl std::fmt::Display for Exp3Set {
+    /// The setting in command-line syntax (after `set exp3`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.mode.name())?;
+        if let Some(g) = self.gamma_ppm {
+            write!(f, " gamma {}", fmt_micro(i64::from(g)))?;
+        }
+        if let Some(p) = self.preset {
+            write!(f, " preset {}", p.name())?;
+        }
+        if let Some(h) = self.hook_bytes {
+            write!(f, " hook {h}")?;
+        }
+        if let Some(k) = self.keylen {
+            write!(f, " keylen {k}")?;
+        }
+        if let Some(p) = &self.prefix {
+            write!(f, " prefix {}", fmt_prefix(p))?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses the arguments after `set exp3 MODE`: `gamma G`, `preset P`,
+/// `hook BYTES`, `keylen L`, `prefix PREFIX`, each at most once.
+pub(crate) fn parse_exp3(mode: &str, args: &[String]) -> Result<Exp3Set, String> {
+    let mut x = Exp3Set::new(Exp3Mode::parse(mode)?);
+    let mut seen: Vec<&str> = Vec::new();
+    let mut it = args.iter();
+    while let Some(k) = it.next() {
+        let key = k.as_str();
+        if !matches!(key, "gamma" | "preset" | "hook" | "keylen" | "prefix") {
+            return Err(format!(
+                "unknown parameter '{key}' (expected gamma, preset, hook, keylen or prefix)"
+            ));
+        }
+        if seen.contains(&key) {
+            return Err(format!("'{key}' given twice"));
+        }
+        seen.push(key);
+        let v = it.next().ok_or_else(|| format!("'{key}' needs a value"))?;
+        match key {
+            "gamma" => x.gamma_ppm = Some(parse_gamma(v)?),
+            "preset" => x.preset = Some(parse_preset(v)?),
+            "hook" => x.hook_bytes = Some(parse_bytes(v).map_err(|e| format!("hook {e}"))?),
+            "keylen" => x.keylen = Some(parse_keylen(v)?),
+            _ => x.prefix = Some(parse_prefix(v)?),
+        }
+    }
+    x.check()?;
+    Ok(x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -641,5 +910,196 @@ mod tests {
             "timeout t 700ms m 2"
         );
         assert_eq!(strategy_text(s(StrategyKind::Off)), "off");
+    }
+
+    #[test]
+    fn gammas() {
+        for (s, want) in [
+            ("0.1", 100_000),
+            ("1", 1_000_000),
+            ("1.0", 1_000_000),
+            ("1.000000", 1_000_000),
+            ("0", 0),
+            ("0.0", 0),
+            (".05", 50_000),
+            ("0.000001", 1),
+            ("0.2500000", 250_000),
+            ("00.5", 500_000),
+        ] {
+            assert_eq!(parse_gamma(s), Ok(want), "{s}");
+        }
+        for bad in [
+            "1.5",
+            "-0.1",
+            "abc",
+            "",
+            ".",
+            "1.000001",
+            "2",
+            "10",
+            "+0.1",
+            "1e-1",
+            "0.1.2",
+            " 0.1",
+            "0,1",
+            "0.0000001",
+            "1.",
+            "0.",
+        ] {
+            let e = parse_gamma(bad).unwrap_err();
+            assert!(e.starts_with(&format!("gamma '{bad}': ")), "{bad}: {e}");
+        }
+        assert!(parse_gamma("1.5").unwrap_err().contains("between 0 and 1"));
+        assert!(parse_gamma("-0.1").unwrap_err().contains("from 0 to 1"));
+        assert!(parse_gamma("0.0000001")
+            .unwrap_err()
+            .contains("6 decimal places"));
+        for v in [0, 1, 10, 100_000, 123_456, 999_999, 1_000_000] {
+            assert_eq!(parse_gamma(&fmt_micro(v)), Ok(v as u32), "{v}");
+        }
+    }
+
+    #[test]
+    fn micro_decimals() {
+        assert_eq!(fmt_micro(100_000), "0.1");
+        assert_eq!(fmt_micro(1_000_000), "1");
+        assert_eq!(fmt_micro(0), "0");
+        assert_eq!(fmt_micro(1), "0.000001");
+        assert_eq!(fmt_micro(-23_000_000), "-23");
+        assert_eq!(fmt_micro(-1_500_000), "-1.5");
+        assert_eq!(fmt_micro(123_456_789), "123.456789");
+        assert_eq!(fmt_micro(i64::MIN), "-9223372036854.775808");
+    }
+
+    #[test]
+    fn byte_counts() {
+        for (s, want) in [
+            ("0", 0),
+            ("65536", 65536),
+            ("64KiB", 65536),
+            ("64kib", 65536),
+            ("100kB", 100_000),
+            ("100KB", 100_000),
+            ("1MB", 1_000_000),
+            ("1MiB", 1 << 20),
+            ("1GiB", 1 << 30),
+            ("1GB", 1_000_000_000),
+            ("512B", 512),
+        ] {
+            assert_eq!(parse_bytes(s), Ok(want), "{s}");
+        }
+        for bad in [
+            "",
+            "k",
+            "KiB",
+            "64k",
+            "64K",
+            "1.5MiB",
+            "-1",
+            "+1",
+            "64 KiB",
+            "2GiB",
+            "1073741825",
+            "99999999999999999999",
+            "1TB",
+            "0x10",
+        ] {
+            assert!(parse_bytes(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(parse_bytes("2GiB").unwrap_err().contains("at most 1GiB"));
+        assert!(parse_bytes("64k").unwrap_err().contains("64KiB"));
+    }
+
+    #[test]
+    fn exp3_args() {
+        let x = parse_exp3("on", &[]).unwrap();
+        assert_eq!(x, Exp3Set::new(Exp3Mode::On));
+        let r = x.request();
+        assert_eq!((r.plen, r.addr), (proto::SCOPE_GLOBAL, [0; 16]));
+        assert_eq!(
+            r.ov,
+            Overrides {
+                mode: 1,
+                ..Overrides::NONE
+            }
+        );
+        assert_eq!(x.to_string(), "on");
+        assert_eq!(x.scope(), "global");
+
+        let x = parse_exp3(
+            "off",
+            &toks("gamma .05 preset as-coded hook 64KiB keylen 48 prefix fd00:b::/48"),
+        )
+        .unwrap();
+        let r = x.request();
+        assert_eq!((r.plen, r.addr), (48, a("fd00:b::")));
+        assert_eq!(
+            r.ov,
+            Overrides {
+                mode: 0,
+                preset: 1,
+                keylen: 48,
+                gamma_ppm: 50_000,
+                hook_bytes: 65536,
+            }
+        );
+        r.ov.validate().unwrap();
+        assert_eq!(
+            x.to_string(),
+            "off gamma 0.05 preset as-coded hook 65536 keylen 48 prefix fd00:b::/48"
+        );
+        // What Display prints parses back to the same setting.
+        let words: Vec<String> = toks(&x.to_string());
+        assert_eq!(parse_exp3(&words[0], &words[1..]).unwrap(), x);
+        assert_eq!(x.scope(), "fd00:b::/48");
+
+        let x = parse_exp3("inherit", &toks("prefix fd00:b::/64 gamma 0")).unwrap();
+        let ov = x.request().ov;
+        assert_eq!((ov.mode, ov.gamma_ppm), (exp3::INHERIT_U8, 0));
+        assert_eq!(
+            parse_exp3("inherit", &toks("prefix fd00:b::/64"))
+                .unwrap()
+                .request()
+                .ov,
+            Overrides::NONE
+        );
+        assert_eq!(
+            parse_exp3("on", &toks("hook 0")).unwrap().hook_bytes,
+            Some(0)
+        );
+
+        for (mode, args, want) in [
+            ("inherit", "", "needs a prefix"),
+            ("inherit", "gamma 0.1", "needs a prefix"),
+            ("maybe", "", "unknown EXP3 mode 'maybe'"),
+            ("on", "gamma 1.5", "gamma '1.5': must be between 0 and 1"),
+            ("on", "gamma -0.1", "gamma '-0.1': expected a decimal"),
+            ("on", "gamma abc", "gamma 'abc'"),
+            ("on", "gamma", "'gamma' needs a value"),
+            ("on", "gamma 0.1 gamma 0.2", "twice"),
+            ("on", "preset fast", "unknown preset 'fast'"),
+            ("on", "keylen 0", "keylen '0'"),
+            ("on", "keylen 129", "1 to 128"),
+            ("on", "hook 2GiB", "hook '2GiB': at most 1GiB"),
+            ("on", "hook lots", "hook 'lots'"),
+            ("on", "n 3", "unknown parameter 'n'"),
+            ("on", "prefix fd00::1/8", "Invalid prefix"),
+        ] {
+            let e = parse_exp3(mode, &toks(args)).unwrap_err();
+            assert!(e.contains(want), "{mode} {args}: {e}");
+        }
+    }
+
+    #[test]
+    fn presets() {
+        assert_eq!(parse_preset("textbook"), Ok(Preset::Textbook));
+        assert_eq!(parse_preset("as-coded"), Ok(Preset::AsCoded));
+        assert!(parse_preset("ascoded").is_err());
+        for p in [Preset::Textbook, Preset::AsCoded] {
+            assert_eq!(parse_preset(p.name()), Ok(p));
+        }
+        assert_eq!(parse_keylen("64"), Ok(64));
+        assert_eq!(parse_keylen("128"), Ok(128));
+        assert!(parse_keylen("+64").is_err());
     }
 }
