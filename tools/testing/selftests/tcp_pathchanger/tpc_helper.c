@@ -2,7 +2,7 @@
 /*
  * Test helper for the tcp_pathchanger selftests.
  *
- *   tpc_helper dev CASE                 exercise /dev/tpc (see dev_cases[])
+ *   tpc_helper dev CASE                 exercise /dev/tpc (see dev_case())
  *   tpc_helper sockopt CASE             exercise the TPC_SO_* options
  *   tpc_helper sink ADDR PORT           accept one connection, verify data
  *   tpc_helper source ADDR PORT CC BYTES
@@ -17,7 +17,9 @@
  *   tpc_helper rsource ADDR PORT BYTES_PER_S SECS DRAIN_SECS [STOPFILE]
  *                                       send paced pattern for SECS (or
  *                                       until STOPFILE exists), wait
- *                                       DRAIN_SECS for it to be acked
+ *                                       DRAIN_SECS for it to be acked;
+ *                                       with TPC_HELPER_MOVE set, move to
+ *                                       the next path first (TPC_SO_MOVE)
  *   tpc_helper table add|del N          add or delete N prefixes
  *                                       fd00:100::/64... (one direct path)
  *   tpc_helper table bad-prefix         prefixes with host bits or /129
@@ -25,6 +27,12 @@
  *   tpc_helper pin ADDR PORT K...       send to a sink, setting TPC_SO_PIN
  *                                       to each K (none: unpin; move:
  *                                       TPC_SO_MOVE) and printing the result
+ *   tpc_helper serve ADDR PORT CC BYTES accept connections forever (on a
+ *                                       CC listener); send BYTES to each,
+ *                                       then close it (one child each)
+ *   tpc_helper fetch ADDR PORT COUNT BYTES
+ *                                       COUNT connections one after the
+ *                                       other, each reading BYTES to EOF
  *
  * rsink and rsource use the netns default congestion control and print
  * "rx MS BYTES" / "info MS path P npaths N moves M ..." lines with
@@ -187,6 +195,56 @@ static int dev_bad(const char *name)
 	}
 	printf("# unknown bad case %s\n", name);
 	return 1;
+}
+
+/* A TPC_MSG_SET_EXP3 for fd00:a::/64 (or global scope) into b. */
+static size_t exp3_set(uint8_t *b, int global, uint8_t mode, uint32_t gamma_ppm,
+		       uint8_t keylen, uint32_t reserved)
+{
+	struct tpc_exp3_set e = {
+		.addr = { 0xfd, 0x00, 0x00, 0x0a },
+		.len = global ? TPC_SCOPE_GLOBAL : 64,
+		.mode = mode,
+		.preset = TPC_EXP3_INHERIT,
+		.keylen = keylen,
+		.gamma_ppm = gamma_ppm,
+		.hook_bytes = TPC_EXP3_INHERIT_U32,
+		.reserved = reserved,
+	};
+	size_t n = TPC_MSG_HDR_LEN + sizeof(e);
+
+	put_hdr(b, n, TPC_MSG_SET_EXP3, TPC_PROTO_VERSION, 0, 9);
+	memcpy(b + TPC_MSG_HDR_LEN, &e, sizeof(e));
+	return n;
+}
+
+/*
+ * EXP3 settings the module must refuse (the controller's own checks
+ * bypassed): gamma above 1, an unknown mode, a key length above 128,
+ * "inherit" at global scope, a reserved field set.
+ */
+static int dev_exp3_bad(void)
+{
+	uint8_t b[TPC_MSG_MAX];
+	size_t n;
+
+	n = exp3_set(b, 0, TPC_EXP3_ON, 1500000, 0, 0);
+	if (expect_reject(b, n, EINVAL, "EXP3 gamma 1.5 for a prefix"))
+		return 1;
+	n = exp3_set(b, 1, TPC_EXP3_ON, 1000001, 0, 0);
+	if (expect_reject(b, n, EINVAL, "EXP3 gamma 1.000001, global"))
+		return 1;
+	n = exp3_set(b, 0, 7, TPC_EXP3_INHERIT_U32, 0, 0);
+	if (expect_reject(b, n, EINVAL, "EXP3 mode 7"))
+		return 1;
+	n = exp3_set(b, 0, TPC_EXP3_ON, TPC_EXP3_INHERIT_U32, 129, 0);
+	if (expect_reject(b, n, EINVAL, "EXP3 key length 129"))
+		return 1;
+	n = exp3_set(b, 1, TPC_EXP3_INHERIT, TPC_EXP3_INHERIT_U32, 0, 0);
+	if (expect_reject(b, n, EINVAL, "EXP3 inherit at global scope"))
+		return 1;
+	n = exp3_set(b, 0, TPC_EXP3_ON, TPC_EXP3_INHERIT_U32, 0, 1);
+	return expect_reject(b, n, EBADMSG, "EXP3 reserved field set");
 }
 
 static int dev_random(void)
@@ -359,6 +417,8 @@ static int dev_case(const char *c)
 		return dev_bad(c + 4);
 	if (!strcmp(c, "random"))
 		return dev_random();
+	if (!strcmp(c, "exp3-bad"))
+		return dev_exp3_bad();
 	if (!strcmp(c, "short-read"))
 		return dev_short_read();
 	if (!strcmp(c, "nonblock-poll"))
@@ -884,6 +944,10 @@ static int rsource(const char *addr, const char *port, uint64_t rate, int secs, 
 		return 1;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* TPC_HELPER_MOVE: start on the next path (TPC_SO_MOVE). */
+	if (getenv("TPC_HELPER_MOVE") &&
+	    setsockopt(fd, opt_level(fd), TPC_SO_MOVE, NULL, 0))
+		FAIL("TPC_SO_MOVE: %s", strerror(errno));
 	print_ends(fd);
 	print_path_info(fd, "info");
 	start = now_ms();
@@ -1104,6 +1168,67 @@ static int table(const char *op, int count)
 	return 1;
 }
 
+/*
+ * A server for EXP3 tests: every accepted connection (which inherits the
+ * listener's congestion control) gets BYTES of zeros from a child process,
+ * then is closed.
+ */
+static int serve(const char *addr, const char *port, const char *cc, uint64_t bytes)
+{
+	static char buf[65536];
+	int l = listen_on(addr, port), c;
+
+	if (l < 0 || set_cc(l, cc))
+		return 1;
+	signal(SIGCHLD, SIG_IGN);
+	for (;;) {
+		c = accept(l, NULL, NULL);
+		if (c < 0)
+			continue;
+		if (fork() == 0) {
+			uint64_t left = bytes;
+			ssize_t n;
+
+			close(l);
+			while (left) {
+				n = write(c, buf, left < sizeof(buf) ? left : sizeof(buf));
+				if (n <= 0)
+					_exit(1);
+				left -= n;
+			}
+			close(c);
+			_exit(0);
+		}
+		close(c);
+	}
+}
+
+/* COUNT sequential connections, each reading BYTES until EOF. */
+static int fetch(const char *addr, const char *port, int count, uint64_t bytes)
+{
+	static char buf[65536];
+	int i, fd;
+
+	for (i = 0; i < count; i++) {
+		uint64_t got = 0;
+		ssize_t n;
+
+		fd = connect_cc(addr, port, NULL);
+		if (fd < 0)
+			return 1;
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			got += n;
+		close(fd);
+		if (got != bytes) {
+			printf("# connection %d: %llu bytes, expected %llu\n", i,
+			       (unsigned long long)got, (unsigned long long)bytes);
+			return 1;
+		}
+	}
+	printf("# %d connections of %llu bytes\n", count, (unsigned long long)bytes);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (getenv("TPC_DEVICE"))
@@ -1137,6 +1262,10 @@ int main(int argc, char **argv)
 		return table(argv[2], argc == 4 ? atoi(argv[3]) : 0);
 	if (argc >= 5 && !strcmp(argv[1], "pin"))
 		return pin(argv[2], argv[3], argv + 4, argc - 4);
+	if (argc == 6 && !strcmp(argv[1], "serve"))
+		return serve(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 0));
+	if (argc == 6 && !strcmp(argv[1], "fetch"))
+		return fetch(argv[2], argv[3], atoi(argv[4]), strtoull(argv[5], NULL, 0));
 	fprintf(stderr, "usage: see the comment at the top of tpc_helper.c\n");
 	return 2;
 }

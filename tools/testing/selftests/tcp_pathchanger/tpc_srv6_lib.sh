@@ -36,6 +36,7 @@
 #   srv6_setup NPATHS [DELAY_MS]   build it; srv6_teardown removes it
 #   srv6_fail PATHS fwd|rev|both   fail branches (PATHS: "0" or "0,1")
 #   srv6_heal PATHS fwd|rev|both   undo; srv6_heal_all heals everything
+#   srv6_core_delay PATHS fwd|rev|both MS   one-way core-link delay
 #   srv6_install_paths [NPATHS]    the module's paths for both hosts
 #   srv6_remove_paths              delete them
 #   srv6_check_branches PORT       each branch works alone (no module)
@@ -48,6 +49,8 @@ SRV6_DELAY=1
 SRV6_FAIL_GAP=${SRV6_FAIL_GAP:-0.2}
 SRV6_CS=()
 SRV6_CD=()
+SRV6_CORE_FWD=()
+SRV6_CORE_REV=()
 SRV6_TMP=
 
 # Every process start costs 0.2-1 s in an emulated guest, so the topology
@@ -109,6 +112,8 @@ srv6_setup() {
 	hB=hb-$sfx
 	SRV6_CS=()
 	SRV6_CD=()
+	SRV6_CORE_FWD=()
+	SRV6_CORE_REV=()
 	for ((i = 0; i < n; i++)); do
 		SRV6_CS+=("rcs$i-$sfx")
 		SRV6_CD+=("rcd$i-$sfx")
@@ -236,17 +241,38 @@ srv6_teardown() {
 }
 
 # The netem of one direction of branch $1's core link: fwd is the data
-# direction A->B (rCSi's egress), rev is B->A (rCDi's egress).
+# direction A->B (rCSi's egress), rev is B->A (rCDi's egress). Its delay is
+# SRV6_DELAY unless srv6_core_delay changed it.
 srv6_netem() {
 	local path=$1 dir=$2
 	shift 2
-	local ns=${SRV6_CS[path]} dev=to-cd
+	local ns=${SRV6_CS[path]} dev=to-cd d=${SRV6_CORE_FWD[path]:-$SRV6_DELAY}
 	if [ "$dir" = rev ]; then
 		ns=${SRV6_CD[path]}
 		dev=to-cs
+		d=${SRV6_CORE_REV[path]:-$SRV6_DELAY}
 	fi
 	tc -n "$ns" qdisc change dev "$dev" parent 1:1 handle 10: netem \
-		delay "${SRV6_DELAY}ms" limit 100000 "$@"
+		delay "${d}ms" limit 100000 "$@"
+}
+
+# srv6_core_delay PATHS fwd|rev|both MS: the one-way delay of the core link
+# of each branch in PATHS (comma-separated) becomes MS (a decimal number of
+# milliseconds); a branch's RTT is then 4 x SRV6_DELAY + fwd + rev. Heals a
+# failed direction of those branches (netem is replaced as a whole). The tc
+# commands run in parallel.
+srv6_core_delay() {
+	local p d pids=() rc=0
+	for p in ${1//,/ }; do
+		for d in fwd rev; do
+			[ "$2" = both ] || [ "$2" = "$d" ] || continue
+			if [ $d = fwd ]; then SRV6_CORE_FWD[p]=$3; else SRV6_CORE_REV[p]=$3; fi
+			srv6_netem "$p" $d &
+			pids+=($!)
+		done
+	done
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	return $rc
 }
 
 # srv6_fail PATHS fwd|rev|both: silently drop every packet of that
