@@ -11,7 +11,7 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 export TPC_TOP := $(TOP)
 
 .PHONY: all setup kernel module tools host-test clippy fmt-check fmt \
-	check demo vm-test bench-failover clean distclean help
+	check demo vm-test bench-failover bench-exp3 bench-fpu clean distclean help
 
 all: module tools
 
@@ -29,6 +29,9 @@ help:
 	@echo "make vm-test    run the kselftests in a guest (needs module, tools)"
 	@echo "make bench-failover [BENCH_ARGS='--runs N --configs LIST']"
 	@echo "                TPC failure-recovery benchmark in a guest (not part of check)"
+	@echo "make bench-exp3 [BENCH_ARGS='--runs N --configs LIST --duration S']"
+	@echo "                EXP3 lowest-delay benchmark in a guest (lighttpd + ab; not part of check)"
+	@echo "make bench-fpu  host benchmark of the module's floating-point helpers (JSON)"
 	@echo "make clean      remove build products from the tree"
 
 setup:
@@ -68,6 +71,17 @@ demo:
 
 bench-failover:
 	@scripts/bench-failover.sh $(BENCH_ARGS)
+
+bench-exp3:
+	@scripts/bench-exp3.sh $(BENCH_ARGS)
+
+# The ignored test fpu_bench of tools/tpc-host-tests writes its figures to
+# $FPU_BENCH_JSON; the file's path is the last line printed.
+bench-fpu: setup
+	@out=$(TOP)/bench-out/fpu-$$(date +%Y%m%d-%H%M%S) && mkdir -p "$$out" && \
+	cd tools && FPU_BENCH_JSON="$$out/fpu.json" cargo test --release -p tpc-host-tests \
+		fpu_bench -- --ignored --nocapture && \
+	echo "$$out/fpu.json"
 
 clean:
 	@if [ -d "$$(scripts/build-kernel.sh --print-kdir 2>/dev/null)" ]; then \

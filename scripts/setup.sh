@@ -41,8 +41,38 @@ if ((${#missing[@]})); then
 		exit 1
 	fi
 	export DEBIAN_FRONTEND=noninteractive
+	# Daemons among the extras (lighttpd, for bench-exp3) run only in the
+	# guest, under the benchmark's own configuration: the host must not
+	# start them (nor serve on port 80, nor fail the installation when
+	# that port is taken). A temporary policy-rc.d keeps the package
+	# scripts from starting them, unless the machine has its own (Docker
+	# images do: it refuses every start already); the services are then
+	# disabled, so that they do not start at boot either.
+	daemons=()
+	for p in "${missing[@]}"; do
+		case $p in lighttpd) daemons+=("$p") ;; esac
+	done
+	policy=
+	if ((${#daemons[@]})) && [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		# shellcheck disable=SC2016 # $a is for the generated script
+		printf '#!/bin/sh\n# tcp-pathchanger setup.sh (temporary): no %s\nfor a; do case $a in %s) exit 101 ;; esac; done\nexit 0\n' \
+			"${daemons[*]}" "$(IFS='|'; echo "${daemons[*]}")" >"$policy"
+		chmod 755 "$policy"
+		trap 'rm -f "$policy"' EXIT
+	fi
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	[ -n "$policy" ] && rm -f "$policy"
+	for d in "${daemons[@]}"; do
+		if [ -d /run/systemd/system ]; then
+			systemctl disable --now "$d.service" >/dev/null 2>&1 || true
+		else
+			[ -x "/etc/init.d/$d" ] && { "/etc/init.d/$d" stop >/dev/null 2>&1 || true; }
+			update-rc.d "$d" disable >/dev/null 2>&1 || true
+		fi
+		log "$d installed for the benchmarks; its host service is stopped and disabled"
+	done
 fi
 
 # The kernel source version we build. Pinned; if the archive has moved on,
