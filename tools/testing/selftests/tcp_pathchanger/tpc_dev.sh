@@ -66,7 +66,9 @@ s = json.load(sys.stdin)
 assert s["protocol"] == 1 and s["max_msg"] == 4096 and s["queue_bytes"] > 0, s
 assert s["module_version"], s
 assert set(s["knobs"]) == {"failover_rtos", "failover_dups", "failover_timeout_ms",
-                          "strategy", "parity", "count_old_data"}, s
+                          "strategy", "parity", "count_old_data", "exp3",
+                          "exp3_gamma_ppm", "exp3_hook_bytes", "exp3_keylen",
+                          "exp3_preset", "exp3_ref_ms", "exp3_fail_timeout_ms"}, s
 for c in ("conns_active", "conns_initialized", "dev_msgs_rx", "dev_msgs_rejected"):
     assert isinstance(s["counters"][c], int), c
 assert s["counters"]["dev_msgs_rx"] > 0, s'

@@ -16,6 +16,13 @@ KNOBS=(
 	"strategy 0 2 1"
 	"parity 0 1 1"
 	"count_old_data 0 1 0"
+	"exp3 0 1 0"
+	"exp3_gamma_ppm 0 1000000 100000"
+	"exp3_hook_bytes 0 1073741824 1048576"
+	"exp3_keylen 1 128 64"
+	"exp3_preset 0 1 0"
+	"exp3_ref_ms 1 60000 23"
+	"exp3_fail_timeout_ms 0 3600000 10000"
 )
 
 ktap_print_header
