@@ -418,9 +418,11 @@ impl State {
             }
         }
         let explore = gamma / Sf::from_u64(u64::from(k));
+        // One division for all paths (divisions are the slow operation).
+        let scale = (Sf::ONE - gamma) / sum;
         for (i, pi) in p.iter_mut().enumerate().take(self.npaths()) {
             if usable & (1 << i) != 0 {
-                *pi = (Sf::ONE - gamma) * self.w[i] / sum + explore;
+                *pi = scale * self.w[i] + explore;
             }
         }
         p
@@ -561,8 +563,9 @@ impl State {
         if sum.is_zero() {
             return out;
         }
+        let inv = Sf::ONE / sum;
         for (o, w) in out.iter_mut().zip(self.weights()) {
-            *o = ppm(*w / sum);
+            *o = ppm(*w * inv);
         }
         out
     }
