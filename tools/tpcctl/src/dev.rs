@@ -384,22 +384,23 @@ impl Device {
         .map_err(|e| e.into_failure("counters", &[]))
     }
 
-    /// The whole path table, in the module's order.
-    pub(crate) fn entries(&mut self) -> Result<Vec<EntryInfo>, Failure> {
+    /// Every item of an indexed listing (path entries, EXP3 states): asks
+    /// for index 0, 1, ... until the reply's count or `ENOENT`. `get`
+    /// encodes the request for an index; `pick` takes the item and the
+    /// count out of the reply.
+    fn list<T>(
+        &mut self,
+        what: &'static str,
+        cmd: &'static str,
+        get: impl Fn(&mut [u8], u32, u32) -> Result<usize, proto::ProtoError>,
+        pick: impl Fn(Reply<'_>) -> Option<(T, u32)>,
+    ) -> Result<Vec<T>, Failure> {
         let mut out = Vec::new();
-        // The table holds at most 64 entries; the bound only guards against
-        // a module that never says "no more".
+        // Tables hold at most 128 items; the bound only guards against a
+        // module that never says "no more".
         let mut index: u32 = 0;
         while index < 4096 {
-            let got = self.call(
-                |b, s| proto::encode_path_get(b, s, index),
-                "a path entry",
-                |r| match r {
-                    Reply::PathEntry(v) => Some((EntryInfo::from_view(&v), v.count)),
-                    _ => None,
-                },
-            );
-            match got {
+            match self.call(|b, s| get(b, s, index), what, &pick) {
                 Ok((e, count)) => {
                     out.push(e);
                     index += 1;
@@ -408,40 +409,36 @@ impl Device {
                     }
                 }
                 Err(e) if e.errno() == Some(libc::ENOENT) => break,
-                Err(e) => return Err(e.into_failure("path show", &[])),
+                Err(e) => return Err(e.into_failure(cmd, &[])),
             }
         }
         Ok(out)
     }
 
+    /// The whole path table, in the module's order.
+    pub(crate) fn entries(&mut self) -> Result<Vec<EntryInfo>, Failure> {
+        self.list(
+            "a path entry",
+            "path show",
+            proto::encode_path_get,
+            |r| match r {
+                Reply::PathEntry(v) => Some((EntryInfo::from_view(&v), v.count)),
+                _ => None,
+            },
+        )
+    }
+
     /// Every EXP3 state, in the module's order.
     pub(crate) fn exp3_states(&mut self) -> Result<Vec<Exp3Info>, Failure> {
-        let mut out = Vec::new();
-        // The module keeps at most 128 states; the bound only guards
-        // against a module that never says "no more".
-        let mut index: u32 = 0;
-        while index < 4096 {
-            let got = self.call(
-                |b, s| proto::encode_exp3_get(b, s, index),
-                "an EXP3 state",
-                |r| match r {
-                    Reply::Exp3State(v) => Some((Exp3Info::from_view(&v), v.count)),
-                    _ => None,
-                },
-            );
-            match got {
-                Ok((e, count)) => {
-                    out.push(e);
-                    index += 1;
-                    if index >= count {
-                        break;
-                    }
-                }
-                Err(e) if e.errno() == Some(libc::ENOENT) => break,
-                Err(e) => return Err(e.into_failure("exp3 show", &[])),
-            }
-        }
-        Ok(out)
+        self.list(
+            "an EXP3 state",
+            "exp3 show",
+            proto::encode_exp3_get,
+            |r| match r {
+                Reply::Exp3State(v) => Some((Exp3Info::from_view(&v), v.count)),
+                _ => None,
+            },
+        )
     }
 
     /// Sends an EXP3 setting.
