@@ -225,17 +225,33 @@ fn exp3_settings(e: &Entry) -> exp3::Settings {
 
 /// The byte mark of the EXP3 hook rate: acknowledged plus received bytes
 /// (modulo 2^32).
-fn byte_mark(sk: &Sock<'_, Tpc>) -> u32 {
-    sk.snd_una().wrapping_add(sk.rcv_nxt())
+fn byte_mark(snd_una: u32, rcv_nxt: u32) -> u32 {
+    snd_una.wrapping_add(rcv_nxt)
+}
+
+/// Runs `f` on the EXP3 state of destination `daddr` under entry `e`
+/// (created if missing), under the `EXP3` lock; `f` also gets the state's
+/// key. The caller holds `PATHS` (lock order).
+fn with_exp3_state<R>(
+    e: &Entry,
+    x: &exp3::Settings,
+    daddr: &srh::Addr,
+    now: i64,
+    f: impl FnOnce(&mut exp3::State, Prefix) -> R,
+) -> R {
+    let key = exp3::key_of(daddr, &e.prefix, x.keylen);
+    let mut ex = EXP3.lock();
+    f(
+        ex.get_or_insert(key, e.prefix, e.generation, e.len(), now),
+        key,
+    )
 }
 
 /// Draws a path for a connection to `daddr` under entry `e`.
 fn exp3_draw(e: &Entry, x: &exp3::Settings, daddr: &srh::Addr, now: i64) -> Draw {
-    let key = exp3::key_of(daddr, &e.prefix, x.keylen);
-    let d = EXP3
-        .lock()
-        .get_or_insert(key, e.prefix, e.generation, e.len(), now)
-        .draw(x.gamma_ppm, sys::random_u32(), now);
+    let d = with_exp3_state(e, x, daddr, now, |st, _| {
+        st.draw(x.gamma_ppm, sys::random_u32(), now)
+    });
     COUNTERS.inc(Counter::Exp3Draws);
     d
 }
@@ -251,10 +267,7 @@ fn exp3_mark_failed(e: &Entry, daddr: &srh::Addr, path: usize, now: i64) {
         0 => 0,
         ms => now.saturating_add(i64::from(ms) * 1_000_000),
     };
-    let key = exp3::key_of(daddr, &e.prefix, x.keylen);
-    EXP3.lock()
-        .get_or_insert(key, e.prefix, e.generation, e.len(), now)
-        .mark_failed(path as u8, until);
+    with_exp3_state(e, &x, daddr, now, |st, _| st.mark_failed(path as u8, until));
     COUNTERS.inc(Counter::Exp3PathsFailed);
 }
 
@@ -348,11 +361,11 @@ fn apply_move(sk: &mut Sock<'_, Tpc>, a: &Addrs, m: &Move, now: i64) -> Result {
     }
     let snd_nxt = sk.snd_nxt();
     if let Some(d) = sk.data() {
+        // Only RTTs of data sent from now on measure the new path.
+        d.exp3.path_changed(snd_nxt);
         if m.reason != Reason::Init {
             d.flow.moved(now);
             d.moves = d.moves.saturating_add(1);
-            // RTTs measured so far belong to the old path.
-            d.exp3.path_changed(snd_nxt);
             if m.reason != Reason::Exp3 {
                 // The draw no longer describes the path in use.
                 d.exp3.pending = false;
@@ -405,16 +418,13 @@ fn start_path(sk: &mut Sock<'_, Tpc>, now: i64) {
     let Some((strategy, srh, generation, new, draw)) = found else {
         return;
     };
-    let mark = byte_mark(sk);
-    let snd_nxt = sk.snd_nxt();
+    let mark = byte_mark(sk.snd_una(), sk.rcv_nxt());
     if let Some(d) = sk.data() {
         d.strategy = Some(strategy);
         d.flow = Flow::new(now);
         if let Some((dr, hook)) = draw {
             d.exp3.drawn(&dr, mark, hook);
         }
-        // Only RTTs of data sent from now on measure the first path.
-        d.exp3.path_changed(snd_nxt);
     }
     let m = Move {
         old: new,
@@ -474,10 +484,11 @@ fn on_signal(sk: &mut Sock<'_, Tpc>, sig: Signal) {
                 };
                 let old = usize::from(st.path);
                 let new = e.next_after(old);
-                if v == Verdict::Move && new != old {
+                let moving = v == Verdict::Move && new != old;
+                if moving {
                     exp3_mark_failed(e, &a.daddr, old, now);
                 }
-                (v == Verdict::Move && new != old).then(|| Move {
+                moving.then(|| Move {
                     old,
                     new,
                     srh: e.paths()[new].srh,
@@ -523,7 +534,7 @@ fn exp3_report(sk: &mut Sock<'_, Tpc>, when: Report) {
     }
     let Some(a) = sk.addrs() else { return };
     let now = now_ns();
-    let mark = byte_mark(sk);
+    let mark = byte_mark(sk.snd_una(), sk.rcv_nxt());
     let redraw = st.exp3.pending
         && when == Report::Hook
         && !st.pinned
@@ -540,22 +551,20 @@ fn exp3_report(sk: &mut Sock<'_, Tpc>, when: Report) {
             }
             // Rewards only while the path index still names the same path.
             let same = st.applied_gen == e.generation && path < e.len();
-            let key = exp3::key_of(&a.daddr, &e.prefix, x.keylen);
             let t0 = now_ns();
-            let mut ex = EXP3.lock();
-            let state = ex.get_or_insert(key, e.prefix, e.generation, e.len(), now);
-            if same && st.exp3.srtt_us != 0 {
-                if state.probe_ok(st.path) {
-                    COUNTERS.inc(Counter::Exp3PathsProbed);
+            let draw = with_exp3_state(e, &x, &a.daddr, now, |state, key| {
+                if same && st.exp3.srtt_us != 0 {
+                    if state.probe_ok(st.path) {
+                        COUNTERS.inc(Counter::Exp3PathsProbed);
+                    }
+                    if st.exp3.pending {
+                        update = state
+                            .reward(&x, st.path, st.exp3.p(), st.exp3.k, st.exp3.srtt_us, now)
+                            .map(|u| u.event(key));
+                    }
                 }
-                if st.exp3.pending {
-                    update = state
-                        .reward(&x, st.path, st.exp3.p(), st.exp3.k, st.exp3.srtt_us, now)
-                        .map(|u| (key, u));
-                }
-            }
-            let draw = (redraw && x.on).then(|| state.draw(x.gamma_ppm, sys::random_u32(), now));
-            drop(ex);
+                (redraw && x.on).then(|| state.draw(x.gamma_ppm, sys::random_u32(), now))
+            });
             let spent = (now_ns() - t0).max(0) as u64;
             COUNTERS.add(Counter::Exp3UpdateNs, spent);
             COUNTERS.max(Counter::Exp3UpdateMaxNs, spent);
@@ -576,18 +585,9 @@ fn exp3_report(sk: &mut Sock<'_, Tpc>, when: Report) {
             })
         })
     };
-    if let Some((key, u)) = update {
+    if let Some(ev) = update {
         COUNTERS.inc(Counter::Exp3Updates);
-        EVENTS.lock().updates.push(UpdateEvent {
-            ktime_ns: u.sample.ktime_ns,
-            key,
-            path: u.sample.path,
-            npaths: u.npaths,
-            srtt_us: u.sample.srtt_us,
-            reward_ppm: u.sample.reward_ppm,
-            p_ppm: u.sample.p_ppm,
-            shares_ppm: u.shares_ppm,
-        });
+        EVENTS.lock().updates.push(ev);
         miscdev::wake_all();
     }
     if let Some(d) = sk.data() {
@@ -660,8 +660,8 @@ impl cong::Algorithm for Tpc {
         let Some(rtt) = rtt_us else {
             return;
         };
-        let mark = byte_mark(sk);
         let snd_una = sk.snd_una();
+        let mark = byte_mark(snd_una, sk.rcv_nxt());
         let due = match sk.data() {
             // Kept whatever the strategy: it may become TimeoutChanger.
             Some(d) if d.strategy.is_some() => {

@@ -47,6 +47,7 @@
 //! Exponents are capped at [`MAX_EXPONENT`]: renormalisation floors the
 //! other weights long before that matters.
 
+use super::events::UpdateEvent;
 use super::fpu_helpers::Sf;
 use super::paths::{Prefix, MAX_PATHS};
 use super::srh::Addr;
@@ -254,6 +255,22 @@ pub(crate) struct Update {
     pub(crate) shares_ppm: [u32; MAX_PATHS],
     /// Number of paths.
     pub(crate) npaths: u8,
+}
+
+impl Update {
+    /// The event reporting this update of the state of `key`.
+    pub(crate) fn event(&self, key: Prefix) -> UpdateEvent {
+        UpdateEvent {
+            ktime_ns: self.sample.ktime_ns,
+            key,
+            path: self.sample.path,
+            npaths: self.npaths,
+            srtt_us: self.sample.srtt_us,
+            reward_ppm: self.sample.reward_ppm,
+            p_ppm: self.sample.p_ppm,
+            shares_ppm: self.shares_ppm,
+        }
+    }
 }
 
 /// Range of RTTs seen recently, in two half-window buckets.
