@@ -28,10 +28,7 @@ source "$(dirname "$(readlink -f "$0")")/tpc_lib.sh"
 # shellcheck source=tpc_srv6_lib.sh
 source "$TPC_DIR/tpc_srv6_lib.sh"
 tpc_require "$HELPER" python3 tc ethtool
-if [ -z "$TPCCTL" ]; then
-	ktap_skip_all "tpcctl not available (set TPCCTL)"
-	exit "$KSFT_SKIP"
-fi
+tpc_require_tpcctl
 tpc_load
 
 BYTES=${TPC_EXP3_BYTES:-40000}
@@ -45,36 +42,26 @@ ktap_print_header
 ktap_set_plan 8
 
 TPC_TMP=$(mktemp -d)
-OLD_CC=$(</proc/sys/net/ipv4/tcp_congestion_control)
-declare -A OLD_KNOB
-for k in "${KNOBS[@]}"; do
-	OLD_KNOB[$k]=$(cat "/proc/sys/net/tpc/$k" 2>/dev/null)
-done
+tpc_save_knobs "${KNOBS[@]}"
 
 stamp() {
 	echo "# [$(($(date +%s) - T0)) s] $*"
 }
 
-cleanup() {
-	local p
-	for p in $(jobs -p); do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
+# Stops the servers and removes the topology.
+stop_topology() {
+	tpc_stop_jobs
 	srv6_teardown
 	cleanup_all_ns
+}
+
+cleanup() {
+	stop_topology
 	srv6_remove_paths
-	for k in "${KNOBS[@]}"; do
-		[ -n "${OLD_KNOB[$k]}" ] && echo "${OLD_KNOB[$k]}" >"/proc/sys/net/tpc/$k"
-	done
-	echo "$OLD_CC" >/proc/sys/net/ipv4/tcp_congestion_control
+	tpc_restore_knobs
 	rm -rf "$TPC_TMP"
 }
 trap cleanup EXIT
-
-knob() {
-	echo "$2" >"/proc/sys/net/tpc/$1"
-}
 
 # starts PREFIX: the per-path "starts" counters of PREFIX, space-separated.
 starts() {
@@ -138,7 +125,7 @@ setup2() {
 	srv6_setup 2 1 || return 1
 	srv6_core_delay 0,1 fwd 3 && delays 0 1 || return 1
 	srv6_install_paths 2 || return 1
-	knob strategy 0 && knob exp3 0 && knob exp3_preset 0 || return 1
+	tpc_knob strategy 0 && tpc_knob exp3 0 && tpc_knob exp3_preset 0 || return 1
 	"$TPCCTL" set exp3 on gamma 0.1 hook "$HOOK" prefix "$SRV" || return 1
 	ip netns exec "$hB" "$HELPER" serve fd00:b::2 8080 tpc "$BYTES" &
 	wait_listen "$hB" 8080
@@ -227,12 +214,7 @@ fi
 # ---- Failed paths are left out of the draws ---------------------------------
 
 stamp "3 paths, equal delays, client-side EXP3 (gamma 1)"
-for p in $(jobs -p); do
-	kill "$p" 2>/dev/null
-done
-wait 2>/dev/null
-srv6_teardown
-cleanup_all_ns
+stop_topology
 NS_LIST=()
 setup3() {
 	# New namespaces copy init_net's default congestion control (a netns
@@ -240,9 +222,9 @@ setup3() {
 	echo tpc >/proc/sys/net/ipv4/tcp_congestion_control || return 1
 	srv6_setup 3 1
 	local rc=$?
-	echo "$OLD_CC" >/proc/sys/net/ipv4/tcp_congestion_control
+	echo "$TPC_SAVED_CC" >/proc/sys/net/ipv4/tcp_congestion_control
 	[ $rc = 0 ] && srv6_install_paths 3 || return 1
-	knob strategy 1 && knob exp3 0 && knob exp3_fail_timeout_ms 0 || return 1
+	tpc_knob strategy 1 && tpc_knob exp3 0 && tpc_knob exp3_fail_timeout_ms 0 || return 1
 	"$TPCCTL" set exp3 off prefix "$SRV" || return 1
 	ip netns exec "$hB" "$HELPER" serve fd00:b::2 8080 reno "$BYTES" &
 	ip netns exec "$hB" "$HELPER" rsink fd00:b::2 5201 >"$TPC_TMP/rsink" &

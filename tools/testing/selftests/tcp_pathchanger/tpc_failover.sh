@@ -33,10 +33,7 @@ source "$(dirname "$(readlink -f "$0")")/tpc_lib.sh"
 # shellcheck source=tpc_srv6_lib.sh
 source "$TPC_DIR/tpc_srv6_lib.sh"
 tpc_require "$HELPER" python3 tc ethtool
-if [ -z "$TPCCTL" ]; then
-	ktap_skip_all "tpcctl not available (set TPCCTL)"
-	exit "$KSFT_SKIP"
-fi
+tpc_require_tpcctl
 tpc_load
 
 RATE=${TPC_FO_RATE:-1250000}
@@ -50,47 +47,27 @@ ktap_print_header
 ktap_set_plan 17
 
 TPC_TMP=$(mktemp -d)
-OLD_CC=$(</proc/sys/net/ipv4/tcp_congestion_control)
-declare -A OLD_KNOB
-for k in "${KNOBS[@]}"; do
-	OLD_KNOB[$k]=$(cat "/proc/sys/net/tpc/$k" 2>/dev/null)
-done
+tpc_save_knobs "${KNOBS[@]}"
 MON=
-
-stop_jobs() {
-	local p
-	for p in $(jobs -p); do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-}
 
 stamp() {
 	echo "# [$(($(date +%s) - T0)) s] $*"
 }
 
 cleanup() {
-	stop_jobs
+	tpc_stop_jobs
 	[ -n "${TPC_FO_LOGS:-}" ] && cp -r "$TPC_TMP/." "$TPC_FO_LOGS/"
 	srv6_teardown
 	cleanup_all_ns
 	srv6_remove_paths
-	for k in "${KNOBS[@]}"; do
-		[ -n "${OLD_KNOB[$k]}" ] && knob "$k" "${OLD_KNOB[$k]}"
-	done
-	echo "$OLD_CC" >/proc/sys/net/ipv4/tcp_congestion_control
+	tpc_restore_knobs
 	rm -rf "$TPC_TMP"
 }
 trap cleanup EXIT
 
-# knob NAME VALUE: sets net.tpc.NAME (global, like the path table).
-knob() {
-	echo "$2" >"/proc/sys/net/tpc/$1"
-}
-
 # NRTOChanger(3, 2), the paper's setting.
 nrto() {
-	knob strategy 1 && knob failover_rtos 3 && knob failover_dups 2
+	tpc_knob strategy 1 && tpc_knob failover_rtos 3 && tpc_knob failover_dups 2
 }
 
 # New namespaces copy init_net's default congestion control: both ends of
@@ -366,7 +343,7 @@ ktap_test_result "NRTO(3,2), path 0 fails both ways: delivery resumes, the trans
 	verdict nrto delivery
 
 # c. TimeoutChanger(700 ms, 2).
-knob strategy 2 && knob failover_timeout_ms 700 && knob failover_dups 2
+tpc_knob strategy 2 && tpc_knob failover_timeout_ms 700 && tpc_knob failover_dups 2
 run_flow timeout 5302 "$AFTER" "$DRAIN" srv6_fail 0 both
 analyze timeout 5302 recover client:timeout:0\>1 client@1 server:dupdata,rto:0\>1 server@1
 ktap_test_result "Timeout(700ms,2), path 0 fails both ways: the client moves 0->1 on timeout" \
@@ -377,7 +354,7 @@ ktap_test_result "Timeout(700ms,2), path 0 fails both ways: delivery resumes, th
 	verdict timeout delivery
 
 # d. Control: no strategy, no recovery.
-knob strategy 0
+tpc_knob strategy 0
 run_flow off 5303 4 1 srv6_fail 0 both
 analyze off 5303 stall client:none server:none
 off_moves() { verdict off client && verdict off server; }
@@ -420,7 +397,7 @@ srv6_install_paths 3 || echo "# installing the paths failed"
 # the original did not count (its ACKs were lost, so it had nothing newer):
 # count them (net.tpc.count_old_data), or the server may never move.
 nrto
-knob count_old_data 1
+tpc_knob count_old_data 1
 run_flow three 5306 $((AFTER * 2 + 2)) "$DRAIN" srv6_fail 0,1 both
 analyze three 5306 recover client:rto:0\>1 client:rto:1\>2 client@2 server@2
 ktap_test_result "NRTO(3,2), 3 paths, paths 0 and 1 fail: the client moves 0->1, then 1->2, and ends on 2" \

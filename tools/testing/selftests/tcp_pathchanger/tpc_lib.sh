@@ -103,3 +103,45 @@ conn_uses_tpc() {
 wait_listen() {
 	slowwait 10 listening "$1" "$2"
 }
+
+# Exits with KSFT_SKIP unless tpcctl is available.
+tpc_require_tpcctl() {
+	if [ -z "$TPCCTL" ]; then
+		ktap_skip_all "tpcctl not available (set TPCCTL)"
+		exit "$KSFT_SKIP"
+	fi
+}
+
+# Kills this shell's background jobs and waits for them.
+tpc_stop_jobs() {
+	local p
+	for p in $(jobs -p); do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+}
+
+# tpc_knob NAME VALUE: sets net.tpc.NAME (global, like the path table).
+tpc_knob() {
+	echo "$2" >"/proc/sys/net/tpc/$1"
+}
+
+# tpc_save_knobs NAME...: remembers those net.tpc values and init_net's
+# default congestion control; tpc_restore_knobs puts them back.
+declare -gA TPC_SAVED_KNOBS=()
+tpc_save_knobs() {
+	local k
+	for k in "$@"; do
+		TPC_SAVED_KNOBS[$k]=$(cat "/proc/sys/net/tpc/$k" 2>/dev/null)
+	done
+	TPC_SAVED_CC=$(</proc/sys/net/ipv4/tcp_congestion_control)
+}
+
+tpc_restore_knobs() {
+	local k
+	for k in "${!TPC_SAVED_KNOBS[@]}"; do
+		[ -n "${TPC_SAVED_KNOBS[$k]}" ] && tpc_knob "$k" "${TPC_SAVED_KNOBS[$k]}"
+	done
+	[ -n "${TPC_SAVED_CC:-}" ] &&
+		echo "$TPC_SAVED_CC" >/proc/sys/net/ipv4/tcp_congestion_control
+}

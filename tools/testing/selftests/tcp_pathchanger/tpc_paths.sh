@@ -12,10 +12,7 @@
 # shellcheck source=tpc_lib.sh
 source "$(dirname "$(readlink -f "$0")")/tpc_lib.sh"
 tpc_require "$HELPER" python3
-if [ -z "$TPCCTL" ]; then
-	ktap_skip_all "tpcctl not available (set TPCCTL)"
-	exit "$KSFT_SKIP"
-fi
+tpc_require_tpcctl
 tpc_load
 
 ktap_print_header
