@@ -52,6 +52,8 @@ mod proto;
 mod ring;
 #[path = "tpc/srh.rs"]
 mod srh;
+#[path = "tpc/synack.rs"]
+mod synack;
 #[path = "rust/mod.rs"]
 mod sys;
 
@@ -65,8 +67,9 @@ use paths::{
 };
 use proto::{Exp3Req, FailoverReq, ProtoError, Request};
 use ring::MsgRing;
+use synack::{ConnKey, Pending, SynCache};
 use sys::bh_lock::{BhSpinLock, StaticBhLock, StaticLockId};
-use sys::cong::{self, Addrs, CaState, LockedSock, OpsSlot, Phase, Sock};
+use sys::cong::{self, Addrs, CaState, LockedSock, OpsSlot, Phase, Sock, SynAck};
 use sys::miscdev::{self, Readiness, Waker};
 use sys::{err, sockopt, sysctl};
 
@@ -94,6 +97,10 @@ static EXP3: StaticBhLock<exp3::Table<[Option<exp3::State>; exp3::MAX_STATES]>> 
     StaticLockId::Exp3,
     exp3::Table::from_empty([None; exp3::MAX_STATES]),
 );
+/// EXP3 draws of SYN-ACKs, until their connection exists. Taken alone or
+/// after `PATHS` (never with `EXP3` held).
+static SYNACKS: StaticBhLock<SynCache<{ synack::SLOTS }>> =
+    StaticBhLock::new(StaticLockId::Synack, SynCache::new());
 /// Path-change events kept for subscribed readers of `/dev/tpc`.
 const EVENT_LOG_LEN: usize = 1024;
 /// EXP3 updates kept for subscribed readers of `/dev/tpc`.
@@ -397,10 +404,12 @@ fn apply_move(sk: &mut Sock<'_, Tpc>, a: &Addrs, m: &Move, now: i64) -> Result {
 fn start_path(sk: &mut Sock<'_, Tpc>, now: i64) {
     // Also reached by setsockopt(TCP_CONGESTION) on a live socket: only
     // connections being established or established get a path.
-    if !matches!(sk.phase(), Phase::SynRecv | Phase::Established) {
+    let phase = sk.phase();
+    if !matches!(phase, Phase::SynRecv | Phase::Established) {
         return;
     }
     let Some(a) = sk.addrs() else { return };
+    let net = sk.net_cookie();
     let found = {
         let mut t = PATHS.lock();
         t.lookup(&a.daddr).and_then(|e| {
@@ -409,8 +418,15 @@ fn start_path(sk: &mut Sock<'_, Tpc>, now: i64) {
             if s.kind == StrategyKind::Off && !x.on {
                 return None;
             }
-            let draw =
-                x.on.then(|| (exp3_draw(e, &x, &a.daddr, now), x.hook_bytes));
+            let draw = x.on.then(|| {
+                // A passive open starts where its SYN-ACK went.
+                let sent = (phase == Phase::SynRecv)
+                    .then(|| SYNACKS.lock().take(&conn_key(net, &a), now))
+                    .flatten()
+                    .filter(|p| p.generation == e.generation);
+                let d = sent.map_or_else(|| exp3_draw(e, &x, &a.daddr, now), |p| p.draw);
+                (d, x.hook_bytes)
+            });
             let new = draw.map_or(0, |(d, _)| usize::from(d.path));
             Some((s, e.paths()[new].srh, e.generation, new, draw))
         })
@@ -440,6 +456,46 @@ fn start_path(sk: &mut Sock<'_, Tpc>, now: i64) {
             d.exp3.pending = false;
         }
     }
+}
+
+fn conn_key(net: u64, a: &Addrs) -> ConnKey {
+    ConnKey {
+        net,
+        saddr: a.saddr,
+        daddr: a.daddr,
+        sport: a.sport,
+        dport: a.dport,
+    }
+}
+
+/// The path the connection of a SYN-ACK will start on, and its routing
+/// header: the one EXP3 draws (remembered in `SYNACKS` for retransmissions
+/// and for the connection), or path 0 under failover alone. `None` when
+/// the destination has no paths or neither is on.
+fn synack_path(net: u64, a: &Addrs, now: i64) -> Option<(usize, Srh)> {
+    let mut t = PATHS.lock();
+    let e = t.lookup(&a.daddr)?;
+    let x = exp3_settings(e);
+    let path = if x.on {
+        let key = conn_key(net, a);
+        let sent = SYNACKS.lock().get(&key, now);
+        match sent.filter(|p| p.generation == e.generation) {
+            Some(p) => usize::from(p.draw.path),
+            None => {
+                let draw = exp3_draw(e, &x, &a.daddr, now);
+                let generation = e.generation;
+                SYNACKS
+                    .lock()
+                    .insert(key, Pending { draw, generation }, now);
+                usize::from(draw.path)
+            }
+        }
+    } else if effective_strategy(e).kind != StrategyKind::Off {
+        0
+    } else {
+        return None;
+    };
+    Some((path, e.paths()[path].srh))
 }
 
 /// Feeds a failover signal to the connection's strategy; moves it to the
@@ -679,6 +735,32 @@ impl cong::Algorithm for Tpc {
     fn dup_data(sk: &mut Sock<'_, Self>, old_data: bool) {
         if !old_data || KNOBS.get(Knob::CountOldData) != 0 {
             on_signal(sk, Signal::Dup);
+        }
+    }
+
+    /// The SYN-ACK takes the path the connection will start on.
+    fn synack(net: u64, a: &Addrs, synack: &mut SynAck<'_>) {
+        let now = now_ns();
+        let Some((path, srh)) = synack_path(net, a, now) else {
+            return;
+        };
+        if srh.is_direct() {
+            return;
+        }
+        match synack.insert_rthdr(srh.as_bytes()) {
+            Ok(()) => COUNTERS.inc(Counter::SynackPaths),
+            Err(e) => {
+                COUNTERS.inc(Counter::SynackFailed);
+                warn_rl!(
+                    "[{}]:{} -> [{}]:{}: SYN-ACK on path {} failed ({:?}); it takes the routing table's path\n",
+                    AddrFmt(&a.saddr),
+                    a.sport,
+                    AddrFmt(&a.daddr),
+                    a.dport,
+                    path,
+                    e
+                );
+            }
         }
     }
 }
@@ -1348,11 +1430,12 @@ impl kernel::Module for TcpPathChanger {
         let cong = cong::Registration::register(&TPC_OPS)?;
         READY.store(true, Ordering::Release);
         pr_info!(
-            "version {} loaded: congestion control \"tpc\", /dev/tpc, net.tpc.*, sockopts {:#x}..{:#x}, receiver-side failover {}\n",
+            "version {} loaded: congestion control \"tpc\", /dev/tpc, net.tpc.*, sockopts {:#x}..{:#x}, receiver-side failover {}, SYN-ACK paths {}\n",
             proto::MODULE_VERSION,
             proto::SOCKOPT_BASE,
             proto::SOCKOPT_BASE + proto::SOCKOPT_COUNT - 1,
-            if cong.has_probe() { "on" } else { "off (no kfree_skb tracepoint)" }
+            if cong.has_probe() { "on" } else { "off (no kfree_skb tracepoint)" },
+            if cong.has_synack_hook() { "on" } else { "off (no netfilter hook)" }
         );
         Ok(Self {
             _cong: cong,

@@ -129,6 +129,8 @@ pub(crate) enum StaticLockId {
     Events = 1,
     /// The EXP3 states (`TPC_LOCK_EXP3`).
     Exp3 = 2,
+    /// Paths drawn for SYN-ACKs (`TPC_LOCK_SYNACK`).
+    Synack = 3,
 }
 
 /// A BH-safe spinlock for a `static`: the lock itself is a `DEFINE_SPINLOCK`

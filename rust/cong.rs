@@ -163,6 +163,51 @@ pub(crate) trait Algorithm: Sized + 'static {
     fn dup_data(_sk: &mut Sock<'_, Self>, _old_data: bool) {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
+
+    /// A listener using the algorithm is about to send a SYN-ACK (normal,
+    /// retransmitted or SYN cookie) for the connection `a` (local ->
+    /// remote) in the network namespace whose cookie is `net`; `synack`
+    /// can give it a routing header. No socket lock is held (the listener
+    /// is shared); softirq or process context. Implementing it makes
+    /// [`Registration`] register an IPv6 netfilter hook in every namespace.
+    fn synack(_net: u64, _a: &Addrs, _synack: &mut SynAck<'_>) {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// A SYN-ACK about to leave, seen from [`Algorithm::synack`].
+///
+/// # Invariants
+///
+/// `s` is the shim's handle of a SYN-ACK in its netfilter hook, valid for
+/// `'a`; its IPv6 header is directly followed by TCP until `inserted`.
+pub(crate) struct SynAck<'a> {
+    s: NonNull<ffi::SynAck>,
+    inserted: bool,
+    _p: PhantomData<&'a mut ffi::SynAck>,
+}
+
+impl SynAck<'_> {
+    /// Inserts the SRH `rthdr` after the IPv6 header with `IPV6_RTHDR`
+    /// semantics (the packet goes to `segments[segments_left]`, the final
+    /// destination is kept in `segments[0]`) and re-routes the packet.
+    /// Once per SYN-ACK (`EBUSY` after). The caller validates the SRH's
+    /// content, the shim its framing (`EINVAL`); `ENOMEM` or a routing
+    /// error leave the SYN-ACK on its old route (possibly with the SRH).
+    pub(crate) fn insert_rthdr(&mut self, rthdr: &[u8]) -> Result {
+        if self.inserted {
+            return Err(EBUSY);
+        }
+        if rthdr.len() > ffi::RTHDR_MAX {
+            return Err(EINVAL);
+        }
+        self.inserted = true;
+        // SAFETY: `s` is valid (type invariant) and has no header yet;
+        // `rthdr` is valid for `len` bytes, which the shim only reads.
+        kernel::error::to_result(unsafe {
+            ffi::tpc_shim_synack_insert(self.s.as_ptr(), rthdr.as_ptr().cast(), rthdr.len() as u32)
+        })
+    }
 }
 
 /// Marker stored in front of `Data` once it is initialised ("tpc_data").
@@ -322,6 +367,13 @@ impl<'a, T: Algorithm> Sock<'a, T> {
         })
     }
 
+    /// Cookie of the socket's network namespace (unique while the system
+    /// runs; the same as [`Algorithm::synack`] gets).
+    pub(crate) fn net_cookie(&self) -> u64 {
+        // SAFETY: As in `snd_cwnd`.
+        unsafe { ffi::tpc_shim_sk_net_cookie(self.sk.as_ptr()) }
+    }
+
     /// Replaces the socket's IPv6 routing header with `rthdr` (empty:
     /// removes it), like `setsockopt(IPV6_RTHDR)` but without sleeping.
     /// The caller validates the header's content; the shim checks its
@@ -399,11 +451,13 @@ impl<T: Algorithm> OpsSlot<T> {
 ///
 /// `ops` was returned by `tpc_shim_ca_register` for `T`'s trampolines and
 /// is registered; `slot` holds `ops` until drop. If `probe`, the shim's
-/// `kfree_skb` probe is registered for `ops`.
+/// `kfree_skb` probe is registered for `ops`; if `synack`, its SYN-ACK
+/// hook.
 pub(crate) struct Registration<T: Algorithm> {
     ops: NonNull<ffi::TcpCongestionOps>,
     slot: &'static OpsSlot<T>,
     probe: bool,
+    synack: bool,
 }
 
 // SAFETY: The registration is only a handle; unregistering works from any
@@ -469,19 +523,47 @@ impl<T: Algorithm> Registration<T> {
             }
             r == 0
         };
-        // INVARIANT: Registered and published just above; `probe` says
-        // whether the probe is.
-        Ok(Self { ops, slot, probe })
+        let synack = T::HAS_SYNACK && {
+            // SAFETY: As for the probe: `ops` stays registered until after
+            // the hook is unregistered (`drop`); the hook only compares a
+            // listener's ops against it and calls `synack_cb::<T>`.
+            let r = unsafe { ffi::tpc_shim_synack_register(ops.as_ptr(), synack_cb::<T>) };
+            if r != 0 {
+                pr_warn!(
+                    "SYN-ACK hook unavailable (error {}): SYN-ACKs follow the routing table\n",
+                    r
+                );
+            }
+            r == 0
+        };
+        // INVARIANT: Registered and published just above; `probe` and
+        // `synack` say whether the probe and the hook are.
+        Ok(Self {
+            ops,
+            slot,
+            probe,
+            synack,
+        })
     }
 
     /// Whether the duplicate-data probe is active.
     pub(crate) fn has_probe(&self) -> bool {
         self.probe
     }
+
+    /// Whether the SYN-ACK hook is active.
+    pub(crate) fn has_synack_hook(&self) -> bool {
+        self.synack
+    }
 }
 
 impl<T: Algorithm> Drop for Registration<T> {
     fn drop(&mut self) {
+        if self.synack {
+            // SAFETY: Registered (type invariant); this waits for running
+            // hooks, before the ops go away below.
+            unsafe { ffi::tpc_shim_synack_unregister() }
+        }
         if self.probe {
             // SAFETY: Registered (type invariant); this waits for running
             // probes, before the ops go away below.
@@ -638,4 +720,35 @@ unsafe extern "C" fn dup_cb<T: Algorithm>(sk: *mut sock, old_data: bool) {
         // serialises this with the congestion callbacks.
         T::dup_data(&mut unsafe { Sock::<T>::from_raw(sk) }, old_data)
     }
+}
+
+/// # Safety
+///
+/// Only called by the shim's SYN-ACK hook, registered for `T`: `a` is
+/// valid for reads and `s` for the call.
+unsafe extern "C" fn synack_cb<T: Algorithm>(
+    net: u64,
+    a: *const ffi::SkAddrs,
+    s: *mut ffi::SynAck,
+) {
+    if !T::HAS_SYNACK {
+        return;
+    }
+    // SAFETY: The shim passes a valid `tpc_sk_addrs` for the call.
+    let a = unsafe { &*a };
+    let a = Addrs {
+        saddr: a.saddr,
+        daddr: a.daddr,
+        sport: a.sport,
+        dport: a.dport,
+    };
+    let Some(s) = NonNull::new(s) else { return };
+    // INVARIANT: The shim's handle, valid for the call, header not yet
+    // inserted.
+    let mut synack = SynAck {
+        s,
+        inserted: false,
+        _p: PhantomData,
+    };
+    T::synack(net, &a, &mut synack);
 }

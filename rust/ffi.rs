@@ -67,6 +67,12 @@ pub(crate) struct SkAddrs {
     pub(crate) dport: u16,
 }
 
+/// `struct tpc_synack`: a SYN-ACK in the shim's netfilter hook (opaque).
+#[repr(C)]
+pub(crate) struct SynAck {
+    _p: [u8; 0],
+}
+
 /// `TPC_SHIM_RTHDR_MAX`.
 pub(crate) const RTHDR_MAX: usize = 2040;
 
@@ -138,6 +144,17 @@ extern "C" {
         cb: unsafe extern "C" fn(*mut sock, bool),
     ) -> c_int;
     pub(crate) fn tpc_shim_dup_probe_unregister();
+    pub(crate) fn tpc_shim_synack_register(
+        ops: *const TcpCongestionOps,
+        cb: unsafe extern "C" fn(u64, *const SkAddrs, *mut SynAck),
+    ) -> c_int;
+    pub(crate) fn tpc_shim_synack_unregister();
+    pub(crate) fn tpc_shim_synack_insert(
+        s: *mut SynAck,
+        rthdr: *const c_void,
+        len: c_uint,
+    ) -> c_int;
+    pub(crate) fn tpc_shim_sk_net_cookie(sk: *const sock) -> u64;
     pub(crate) fn tpc_shim_static_lock(id: c_uint);
     pub(crate) fn tpc_shim_static_unlock(id: c_uint);
     pub(crate) fn tpc_shim_chr_wake_all();

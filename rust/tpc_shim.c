@@ -26,6 +26,11 @@
 #include <linux/ipv6.h>
 #include <linux/tracepoint.h>
 #include <net/dropreason-core.h>
+#include <net/ip6_route.h>
+#include <net/net_namespace.h>
+#include <net/seg6.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/seg6.h>
 #include <net/inet_connection_sock.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
@@ -329,6 +334,134 @@ void tpc_shim_dup_probe_unregister(void)
 	tpc_dup_ops = NULL;
 }
 
+/* ---- SYN-ACK hook (netfilter, IPv6 LOCAL_OUT) ------------------------- */
+
+struct tpc_synack {
+	struct sk_buff *skb;
+	const struct nf_hook_state *state;
+};
+
+static const struct tcp_congestion_ops *tpc_synack_ops;
+static tpc_synack_cb_t tpc_synack_cb;
+
+/*
+ * Every locally generated IPv6 packet of a namespace passes here: the cheap
+ * tests first. A SYN-ACK (normal, retransmitted or cookie) is sent by
+ * ip6_xmit() with the listener as state->sk; a Fast Open child sends its
+ * own (not a listener) and already carries its path.
+ */
+static unsigned int tpc_synack_hook(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	const struct sock *sk = state->sk;
+	const struct ipv6hdr *ip6h;
+	const struct tcphdr *th;
+	struct tcphdr _th;
+	struct tpc_sk_addrs a;
+	struct tpc_synack s = { .skb = skb, .state = state };
+
+	if (!sk || !sk_fullsock(sk) || sk->sk_state != TCP_LISTEN ||
+	    sk->sk_protocol != IPPROTO_TCP ||
+	    READ_ONCE(inet_csk(sk)->icsk_ca_ops) != tpc_synack_ops)
+		return NF_ACCEPT;
+	ip6h = ipv6_hdr(skb);
+	/* Extension headers (the listener's own IPV6_RTHDR): leave it. */
+	if (ip6h->nexthdr != IPPROTO_TCP)
+		return NF_ACCEPT;
+	th = skb_header_pointer(skb, skb_network_offset(skb) + sizeof(*ip6h),
+				sizeof(_th), &_th);
+	if (!th || !th->syn || !th->ack)
+		return NF_ACCEPT;
+	memcpy(a.saddr, &ip6h->saddr, 16);
+	memcpy(a.daddr, &ip6h->daddr, 16);
+	a.sport = ntohs(th->source);
+	a.dport = ntohs(th->dest);
+	tpc_synack_cb(state->net->net_cookie, &a, &s);
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops tpc_synack_nf_ops = {
+	.hook = tpc_synack_hook,
+	.pf = NFPROTO_IPV6,
+	.hooknum = NF_INET_LOCAL_OUT,
+	/* After any filtering, which sees the final destination. */
+	.priority = NF_IP6_PRI_LAST,
+};
+
+static int __net_init tpc_synack_net_init(struct net *net)
+{
+	return nf_register_net_hook(net, &tpc_synack_nf_ops);
+}
+
+static void __net_exit tpc_synack_net_exit(struct net *net)
+{
+	nf_unregister_net_hook(net, &tpc_synack_nf_ops);
+}
+
+static struct pernet_operations tpc_synack_net_ops = {
+	.init = tpc_synack_net_init,
+	.exit = tpc_synack_net_exit,
+};
+
+int tpc_shim_synack_register(const struct tcp_congestion_ops *ops,
+			     tpc_synack_cb_t cb)
+{
+	int err;
+
+	if (tpc_synack_ops)
+		return -EBUSY;
+	tpc_synack_ops = ops;
+	tpc_synack_cb = cb;
+	err = register_pernet_subsys(&tpc_synack_net_ops);
+	if (err)
+		tpc_synack_ops = NULL;
+	return err;
+}
+
+void tpc_shim_synack_unregister(void)
+{
+	unregister_pernet_subsys(&tpc_synack_net_ops);
+	/* Hooks run under rcu_read_lock(): wait for the last one. */
+	synchronize_net();
+	tpc_synack_ops = NULL;
+}
+
+int tpc_shim_synack_insert(struct tpc_synack *s, const void *rthdr,
+			   unsigned int len)
+{
+#if IS_ENABLED(CONFIG_IPV6_SEG6_LWTUNNEL)
+	const struct ipv6_sr_hdr *srh = rthdr;
+	struct ipv6_sr_hdr *isrh;
+	int err;
+
+	if (len < sizeof(*srh) || len > TPC_SHIM_RTHDR_MAX ||
+	    ((srh->hdrlen + 1) << 3) != len || srh->type != IPV6_SRCRT_TYPE_4 ||
+	    srh->segments_left > srh->first_segment ||
+	    (srh->first_segment + 1) * sizeof(struct in6_addr) + sizeof(*srh) > len)
+		return -EINVAL;
+	/* Does not write *srh; 6.12 declares it without const. */
+	err = seg6_do_srh_inline(s->skb, (struct ipv6_sr_hdr *)srh);
+	if (err)
+		return err;
+	/*
+	 * seg6 sends to segments[first_segment]; IPV6_RTHDR (ipv6_push_rthdr4)
+	 * to segments[segments_left]. The pseudo-header checksum covers the
+	 * final destination, which is unchanged.
+	 */
+	isrh = (struct ipv6_sr_hdr *)(ipv6_hdr(s->skb) + 1);
+	ipv6_hdr(s->skb)->daddr = isrh->segments[isrh->segments_left];
+	/* The destination is now the first segment: route to it. */
+	return ip6_route_me_harder(s->state->net, s->state->sk, s->skb);
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+u64 tpc_shim_sk_net_cookie(const struct sock *sk)
+{
+	return sock_net(sk)->net_cookie;
+}
+
 bool tpc_shim_sk_is_tcp(const struct sock *sk)
 {
 	return sk_fullsock(sk) && sk->sk_type == SOCK_STREAM &&
@@ -358,6 +491,7 @@ struct tpc_bh_lock *tpc_shim_bh_lock_alloc(void)
 static DEFINE_SPINLOCK(tpc_static_lock_paths);
 static DEFINE_SPINLOCK(tpc_static_lock_events);
 static DEFINE_SPINLOCK(tpc_static_lock_exp3);
+static DEFINE_SPINLOCK(tpc_static_lock_synack);
 
 static spinlock_t *tpc_static_lock(unsigned int id)
 {
@@ -368,6 +502,8 @@ static spinlock_t *tpc_static_lock(unsigned int id)
 		return &tpc_static_lock_events;
 	case TPC_LOCK_EXP3:
 		return &tpc_static_lock_exp3;
+	case TPC_LOCK_SYNACK:
+		return &tpc_static_lock_synack;
 	}
 	BUG();	/* the Rust side only passes the ids above */
 }

@@ -110,6 +110,32 @@ int tpc_shim_dup_probe_register(const struct tcp_congestion_ops *ops,
 /* Unregisters and waits until no probe runs. */
 void tpc_shim_dup_probe_unregister(void);
 
+/*
+ * SYN-ACK hook: for every IPv6 SYN-ACK a listener using ops sends (TCP
+ * directly after the IPv6 header), in any namespace, cb(net_cookie, a, s)
+ * runs with a = the packet's addresses and ports (local -> remote). The
+ * listener is not locked; softirq or process context, BH disabled or not.
+ * cb may call tpc_shim_synack_insert(s, ...) once.
+ */
+struct tpc_synack;
+typedef void (*tpc_synack_cb_t)(u64 net_cookie, const struct tpc_sk_addrs *a,
+				struct tpc_synack *s);
+/* Process context; one registration at a time (-EBUSY). */
+int tpc_shim_synack_register(const struct tcp_congestion_ops *ops,
+			     tpc_synack_cb_t cb);
+/* Unregisters in every namespace and waits until no hook runs. */
+void tpc_shim_synack_unregister(void);
+/*
+ * Inserts the SRH rthdr (len bytes) after the IPv6 header, as IPV6_RTHDR
+ * would have (segments[0] becomes the final destination, the destination
+ * segments[segments_left]), and re-routes the packet. -EINVAL: bad
+ * framing; -ENOMEM; or a routing error.
+ */
+int tpc_shim_synack_insert(struct tpc_synack *s, const void *rthdr,
+			   unsigned int len);
+/* Cookie of the socket's network namespace (unique while the boot lasts). */
+u64 tpc_shim_sk_net_cookie(const struct sock *sk);
+
 /* ---- BH-safe spinlock -------------------------------------------------- */
 
 struct tpc_bh_lock;
@@ -122,6 +148,7 @@ void tpc_shim_bh_unlock(struct tpc_bh_lock *l);
 #define TPC_LOCK_PATHS	0
 #define TPC_LOCK_EVENTS	1
 #define TPC_LOCK_EXP3	2
+#define TPC_LOCK_SYNACK	3
 void tpc_shim_static_lock(unsigned int id);
 void tpc_shim_static_unlock(unsigned int id);
 

@@ -76,10 +76,15 @@ pub(crate) enum Counter {
     Exp3PathsProbed,
     /// EXP3 weight updates readers lost because they fell behind.
     UpdatesLost,
+    /// SYN-ACKs sent with the routing header of their connection's path.
+    SynackPaths,
+    /// SYN-ACKs whose routing header could not be inserted (they left on
+    /// the routing table's path).
+    SynackFailed,
 }
 
 /// Number of stored counters.
-pub(crate) const COUNTER_COUNT: usize = 32;
+pub(crate) const COUNTER_COUNT: usize = 34;
 
 /// Names as reported by the counters query, indexed by [`Counter`].
 pub(crate) const NAMES: [&str; COUNTER_COUNT] = [
@@ -115,6 +120,8 @@ pub(crate) const NAMES: [&str; COUNTER_COUNT] = [
     "exp3_paths_failed",
     "exp3_paths_probed",
     "updates_lost",
+    "synack_paths",
+    "synack_failed",
 ];
 
 /// Name of the derived gauge of live connections.

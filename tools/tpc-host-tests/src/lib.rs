@@ -35,6 +35,8 @@ pub(crate) mod proto;
 pub(crate) mod ring;
 #[path = "../../../tpc/srh.rs"]
 pub(crate) mod srh;
+#[path = "../../../tpc/synack.rs"]
+pub(crate) mod synack;
 
 #[cfg(test)]
 mod tests;

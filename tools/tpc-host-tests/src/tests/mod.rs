@@ -10,5 +10,6 @@ mod paths;
 mod proto;
 mod ring;
 mod srh;
+mod synack;
 mod uapi;
 mod util;
