@@ -39,7 +39,7 @@ SRV=fd00:a::/64	# the server's view: its clients
 CLI=fd00:b::/64	# the client's view: the server
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 9
 
 TPC_TMP=$(mktemp -d)
 tpc_save_knobs "${KNOBS[@]}"
@@ -176,6 +176,52 @@ if at_least "$s" 0.3 && ! at_least "$s" 0.7; then
 	ktap_test_pass "gamma 1 (uniform): path 0 gets $s of new connections (0.3..0.7)"
 else
 	ktap_test_fail "gamma 1 (uniform): path 0 gets $s of new connections"
+fi
+
+# ---- The SYN-ACK follows the drawn path ---------------------------------------
+
+# Still gamma 1, path 1 fast (3 ms B->A) and path 0 slow (93 ms). The
+# client's connect() lasts one SYN (routing table: branch 0, 3 ms) plus one
+# SYN-ACK: about 10 ms if the SYN-ACK took branch 1, 100 ms if branch 0.
+# Each connection reads the path it started on from the server. Were the
+# SYN-ACKs left to the routing table (branch 0), half the connections would
+# start on path 1 with a 100 ms handshake.
+synack_case() {
+	local before
+	before=$(tpc_counter synack_paths)
+	ip netns exec "$hB" "$HELPER" serve-path fd00:b::2 8081 &
+	wait_listen "$hB" 8081 || return 1
+	timeout 60 ip netns exec "$hA" "$HELPER" handshake fd00:b::2 8081 24 \
+		>"$TPC_TMP/handshake" || {
+		sed 's/^/# handshake: /' "$TPC_TMP/handshake"
+		return 1
+	}
+	python3 - "$TPC_TMP/handshake" "$before" "$(tpc_counter synack_paths)" <<-'EOF'
+		import sys
+		rows = [l.split() for l in open(sys.argv[1]) if l.startswith("path ")]
+		by = {0: [], 1: []}
+		bad = 0
+		for r in rows:
+		    p, us = int(r[1]), int(r[3])
+		    if p not in by:
+		        print(f"# connection not on a path: {r}"); sys.exit(1)
+		    by[p].append(us // 1000)
+		    # path 0 slow (100 ms), path 1 fast (10 ms); 55 ms between.
+		    bad += (us >= 55000) != (p == 0)
+		print(f"# handshake ms on path 0: {sorted(by[0])}")
+		print(f"# handshake ms on path 1: {sorted(by[1])}")
+		sent = int(sys.argv[3]) - int(sys.argv[2])
+		print(f"# {bad} of {len(rows)} handshakes disagree with the path; synack_paths +{sent}")
+		ok = (len(rows) == 24 and len(by[0]) >= 3 and len(by[1]) >= 3
+		      and bad <= 1 and sent >= len(by[1]))
+		sys.exit(0 if ok else 1)
+	EOF
+}
+stamp "SYN-ACKs on the drawn path"
+if synack_case; then
+	ktap_test_pass "the server's SYN-ACK takes the path EXP3 drew for the connection"
+else
+	ktap_test_fail "SYN-ACKs do not follow the drawn path"
 fi
 
 # ---- Bad input --------------------------------------------------------------

@@ -33,6 +33,16 @@
  *   tpc_helper fetch ADDR PORT COUNT BYTES
  *                                       COUNT connections one after the
  *                                       other, each reading BYTES to EOF
+ *   tpc_helper serve-path ADDR PORT     accept connections forever (tpc
+ *                                       listener); send each the index of
+ *                                       the path it started on (one byte,
+ *                                       255: none), then close it
+ *   tpc_helper handshake ADDR PORT COUNT
+ *                                       COUNT connections one after the
+ *                                       other to serve-path; print "path P
+ *                                       connect_us T" for each (T: time
+ *                                       connect() took, i.e. SYN out and
+ *                                       SYN-ACK back)
  *
  * rsink and rsource use the netns default congestion control and print
  * "rx MS BYTES" / "info MS path P npaths N moves M ..." lines with
@@ -1203,6 +1213,58 @@ static int serve(const char *addr, const char *port, const char *cc, uint64_t by
 	}
 }
 
+/*
+ * For the SYN-ACK test: every accepted connection (on a tpc listener) is
+ * told which path it started on.
+ */
+static int serve_path(const char *addr, const char *port)
+{
+	int l = listen_on(addr, port), c, level;
+	struct tpc_conn_info i;
+	unsigned char b;
+
+	if (l < 0 || set_cc(l, "tpc"))
+		return 1;
+	level = opt_level(l);
+	for (;;) {
+		c = accept(l, NULL, NULL);
+		if (c < 0)
+			continue;
+		b = 255;
+		if (get_info(c, level, &i) >= (int)sizeof(i) &&
+		    (i.flags & TPC_CONN_F_MANAGED) && i.path < 255)
+			b = i.path;
+		if (write(c, &b, 1) != 1)
+			printf("# serve-path: write: %s\n", strerror(errno));
+		close(c);
+	}
+}
+
+/* COUNT connections to serve-path: the path and the handshake time. */
+static int handshake(const char *addr, const char *port, int count)
+{
+	struct timespec t0, t1;
+	unsigned char b;
+	int i, fd;
+
+	for (i = 0; i < count; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		fd = connect_cc(addr, port, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (fd < 0)
+			return 1;
+		if (read(fd, &b, 1) != 1) {
+			close(fd);
+			FAIL("connection %d: no path byte", i);
+		}
+		close(fd);
+		printf("path %u connect_us %lld\n", b,
+		       (t1.tv_sec - t0.tv_sec) * 1000000LL +
+		       (t1.tv_nsec - t0.tv_nsec) / 1000);
+	}
+	return 0;
+}
+
 /* COUNT sequential connections, each reading BYTES until EOF. */
 static int fetch(const char *addr, const char *port, int count, uint64_t bytes)
 {
@@ -1264,6 +1326,10 @@ int main(int argc, char **argv)
 		return pin(argv[2], argv[3], argv + 4, argc - 4);
 	if (argc == 6 && !strcmp(argv[1], "serve"))
 		return serve(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 0));
+	if (argc == 4 && !strcmp(argv[1], "serve-path"))
+		return serve_path(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "handshake"))
+		return handshake(argv[2], argv[3], atoi(argv[4]));
 	if (argc == 6 && !strcmp(argv[1], "fetch"))
 		return fetch(argv[2], argv[3], atoi(argv[4]), strtoull(argv[5], NULL, 0));
 	fprintf(stderr, "usage: see the comment at the top of tpc_helper.c\n");
