@@ -67,7 +67,7 @@ hf=$(printf '%s\n' "$out" | sed -n 's/^test result: .* \([0-9]\+\) passed; \([0-
 hp=${hp:-0} hf=${hf:-0}
 printf '%s\n' "$out" | grep -E '^test .* (FAILED|ok)$' | sed 's/^/# /'
 if [ $rc = 0 ] && [ "$hp" -gt 0 ]; then
-	echo "ok $n - host tests of tpc/*.rs and tpcctl: $hp passed # $(( $(date +%s) - s )) s"
+	echo "ok $n - host tests of tpc/*.rs, ccp/*.rs and tpcctl: $hp passed # $(( $(date +%s) - s )) s"
 else
 	echo "not ok $n - host tests: $hp passed, $hf failed (exit $rc)"
 	printf '%s\n' "$out" | tail -40 | sed 's/^/#   /'
@@ -84,7 +84,7 @@ stage "clippy (CLIPPY=1, kernel lint set incl. undocumented_unsafe_blocks)" \
 	scripts/kmake.sh CLIPPY=1 clean modules
 stage "rustfmt --check (module and tools)" scripts/fmt.sh --check
 no_unsafe() {
-	! grep -nE '\bunsafe\s*(\{|fn\b|impl\b|extern\b|trait\b)' tcp_pathchanger.rs tpc/*.rs
+	! grep -nE '\bunsafe\s*(\{|fn\b|impl\b|extern\b|trait\b)' tcp_pathchanger.rs tpc/*.rs ccp/*.rs fpu_helpers.rs
 }
 stage "no unsafe outside rust/" no_unsafe
 stage "tools build (tpcctl, release)" bash -c "cd tools && cargo build --release"

@@ -15,6 +15,10 @@
 #[cfg(test)]
 extern crate std;
 
+#[path = "../../../ccp/vm.rs"]
+pub(crate) mod ccp_vm;
+#[path = "../../../ccp/wire.rs"]
+pub(crate) mod ccp_wire;
 #[path = "../../../tpc/counters.rs"]
 pub(crate) mod counters;
 #[path = "../../../tpc/events.rs"]

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
+mod ccp_vm;
+mod ccp_wire;
 mod counters;
 mod events;
 mod exp3;
