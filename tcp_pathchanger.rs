@@ -32,6 +32,12 @@ use kernel::sync::{new_mutex, Mutex};
 use kernel::time::Ktime;
 use kernel::uaccess::{UserSliceReader, UserSliceWriter};
 
+#[path = "ccp_datapath.rs"]
+mod ccp_datapath;
+#[path = "ccp/vm.rs"]
+mod ccp_vm;
+#[path = "ccp/wire.rs"]
+mod ccp_wire;
 #[path = "tpc/counters.rs"]
 mod counters;
 #[path = "tpc/events.rs"]
@@ -132,7 +138,7 @@ macro_rules! warn_rl {
     };
 }
 
-fn now_ns() -> i64 {
+pub(crate) fn now_ns() -> i64 {
     Ktime::ktime_get().to_ns()
 }
 
@@ -963,10 +969,10 @@ const MAX_OPENERS: u32 = 16;
 static OPENERS: AtomicU32 = AtomicU32::new(0);
 /// Set when module init has completed. Until then `/dev/tpc` refuses
 /// opens, so that a failing init can remove the device with no file open.
-static READY: AtomicBool = AtomicBool::new(false);
+pub(crate) static READY: AtomicBool = AtomicBool::new(false);
 
 /// Byte storage of a reply queue.
-struct QueueBuf(KVec<u8>);
+pub(crate) struct QueueBuf(pub(crate) KVec<u8>);
 
 impl AsRef<[u8]> for QueueBuf {
     fn as_ref(&self) -> &[u8] {
@@ -1400,6 +1406,7 @@ fn read_event(file: &CtlFile, tx: &mut [u8], out: &mut UserSliceWriter) -> Resul
 /// (fields drop in declaration order).
 struct TcpPathChanger {
     _cong: cong::Registration<Tpc>,
+    _ccp: ccp_datapath::Datapath,
     _dev: miscdev::Registration<CtlFile>,
     _sockopt: sockopt::Registration<TpcSockopts>,
     _sysctl: sysctl::Registration,
@@ -1427,6 +1434,7 @@ impl kernel::Module for TcpPathChanger {
         let sysctl = sysctl::Registration::register(c_str!("net/tpc"), &knob_table)?;
         let sockopt = sockopt::Registration::register()?;
         let dev = miscdev::Registration::register(c_str!("tpc"), 0o600)?;
+        let ccp = ccp_datapath::Datapath::register()?;
         let cong = cong::Registration::register(&TPC_OPS)?;
         READY.store(true, Ordering::Release);
         pr_info!(
@@ -1439,6 +1447,7 @@ impl kernel::Module for TcpPathChanger {
         );
         Ok(Self {
             _cong: cong,
+            _ccp: ccp,
             _dev: dev,
             _sockopt: sockopt,
             _sysctl: sysctl,

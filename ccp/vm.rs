@@ -288,6 +288,7 @@ pub(crate) struct Program<B> {
     uid: u32,
     bytes: B,
     nevents: usize,
+    #[allow(dead_code)] // Read by `len` (host tests).
     ninstrs: usize,
     /// Instructions `0..defs` are the DEF prefix.
     defs: usize,
@@ -351,21 +352,25 @@ impl<B: AsRef<[u8]>> Program<B> {
     }
 
     /// Number of Report registers a MEASURE carries.
+    #[allow(dead_code)] // Used by the host tests.
     pub(crate) fn nreport(&self) -> usize {
         self.nreport
     }
 
     /// Number of instructions.
+    #[allow(dead_code)] // Used by the host tests.
     pub(crate) fn len(&self) -> usize {
         self.ninstrs
     }
 
     /// Number of events.
+    #[allow(dead_code)] // Used by the host tests.
     pub(crate) fn nevents(&self) -> usize {
         self.nevents
     }
 
     /// Bytes of program storage.
+    #[allow(dead_code)] // Used by the host tests.
     pub(crate) fn size(&self) -> usize {
         self.bytes.as_ref().len()
     }

@@ -341,11 +341,13 @@ pub(crate) struct Updates<'a>(&'a [u8]);
 
 impl<'a> Updates<'a> {
     /// Number of updates.
+    #[allow(dead_code)] // Used by the host tests.
     pub(crate) fn len(&self) -> usize {
         self.0.len() / UPDATE_REC_LEN
     }
 
     /// Whether there are none.
+    #[allow(dead_code)] // Used by the host tests.
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

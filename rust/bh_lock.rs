@@ -131,6 +131,8 @@ pub(crate) enum StaticLockId {
     Exp3 = 2,
     /// Paths drawn for SYN-ACKs (`TPC_LOCK_SYNACK`).
     Synack = 3,
+    /// The CCP datapath's agent state (`TPC_LOCK_CCP`).
+    Ccp = 4,
 }
 
 /// A BH-safe spinlock for a `static`: the lock itself is a `DEFINE_SPINLOCK`

@@ -33,8 +33,10 @@ use core::marker::PhantomData;
 use core::mem::{align_of, size_of, MaybeUninit};
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicPtr, Ordering};
+pub(crate) use ffi::CcpSample;
 use kernel::bindings::sock;
 use kernel::error::{from_err_ptr, VTABLE_DEFAULT_ERROR};
+use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
 
 /// `icsk_ca_state` values (`enum tcp_ca_state`).
@@ -161,6 +163,14 @@ pub(crate) trait Algorithm: Sized + 'static {
     /// makes [`Registration`] register a probe on the `kfree_skb`
     /// tracepoint.
     fn dup_data(_sk: &mut Sock<'_, Self>, _old_data: bool) {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Replaces the kernel's window logic on every ACK (`cong_control`):
+    /// then `cong_avoid` is never called and the kernel does no PRR and no
+    /// pacing-rate update for the socket. `s` holds the ACK's rate sample
+    /// and the socket's counters.
+    fn cong_control(_sk: &mut Sock<'_, Self>, _ack: u32, _flag: i32, _s: &CcpSample) {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
@@ -367,6 +377,44 @@ impl<'a, T: Algorithm> Sock<'a, T> {
         })
     }
 
+    /// The socket's counters, without a rate sample (as in
+    /// [`Algorithm::cong_control`] outside an ACK).
+    pub(crate) fn ccp_sample(&self) -> CcpSample {
+        let mut s = CcpSample::default();
+        // SAFETY: As in `snd_cwnd`; a NULL rate sample is allowed and `s`
+        // is valid for writes.
+        unsafe { ffi::tpc_shim_ccp_sample(self.sk.as_ptr(), core::ptr::null(), &mut s) };
+        s
+    }
+
+    /// Sets `snd_cwnd` to `pkts`, clamped to `[1, snd_cwnd_clamp]`.
+    pub(crate) fn set_cwnd(&mut self, pkts: u32) {
+        // SAFETY: `sk` is a locked full TCP socket (type invariant).
+        unsafe { ffi::tpc_shim_tcp_set_cwnd(self.sk.as_ptr(), pkts) }
+    }
+
+    /// Sets the pacing rate (bytes/s), capped by `SO_MAX_PACING_RATE`.
+    pub(crate) fn set_pacing_rate(&mut self, rate: u64) {
+        // SAFETY: As in `set_cwnd`.
+        unsafe { ffi::tpc_shim_set_pacing_rate(self.sk.as_ptr(), rate) }
+    }
+
+    /// Asks for pacing (by TCP itself unless `fq` paces the socket).
+    pub(crate) fn pacing_init(&mut self) {
+        // SAFETY: As in `set_cwnd`.
+        unsafe { ffi::tpc_shim_pacing_init(self.sk.as_ptr()) }
+    }
+
+    /// The 4-tuple as CCP's CREATE carries it: IPv4 addresses or the last
+    /// 4 bytes of IPv6 ones, and ports, all as stored (network order):
+    /// `(saddr, sport, daddr, dport)`.
+    pub(crate) fn raw_tuple(&self) -> (u32, u32, u32, u32) {
+        let (mut sa, mut sp, mut da, mut dp) = (0, 0, 0, 0);
+        // SAFETY: As in `snd_cwnd`; the outputs are valid for writes.
+        unsafe { ffi::tpc_shim_sk_raw_tuple(self.sk.as_ptr(), &mut sa, &mut sp, &mut da, &mut dp) };
+        (sa, sp, da, dp)
+    }
+
     /// Cookie of the socket's network namespace (unique while the system
     /// runs; the same as [`Algorithm::synack`] gets).
     pub(crate) fn net_cookie(&self) -> u64 {
@@ -496,6 +544,11 @@ impl<T: Algorithm> Registration<T> {
             undo_cwnd: Some(undo_cwnd_cb::<T>),
             pkts_acked: if T::HAS_PKTS_ACKED {
                 Some(pkts_acked_cb::<T>)
+            } else {
+                None
+            },
+            cong_control: if T::HAS_CONG_CONTROL {
+                Some(cong_control_cb::<T>)
             } else {
                 None
             },
@@ -720,6 +773,28 @@ unsafe extern "C" fn dup_cb<T: Algorithm>(sk: *mut sock, old_data: bool) {
         // serialises this with the congestion callbacks.
         T::dup_data(&mut unsafe { Sock::<T>::from_raw(sk) }, old_data)
     }
+}
+
+/// # Safety
+///
+/// Only called by the kernel as the `cong_control` callback of `T`'s ops:
+/// `sk` is a full TCP socket using them, with its lock held, and `rs` its
+/// ACK's rate sample.
+unsafe extern "C" fn cong_control_cb<T: Algorithm>(
+    sk: *mut sock,
+    ack: u32,
+    flag: c_int,
+    rs: *const c_void,
+) {
+    if !T::HAS_CONG_CONTROL {
+        return;
+    }
+    let mut s = CcpSample::default();
+    // SAFETY: `sk` is a locked full TCP socket and `rs` the kernel's rate
+    // sample for the call; `s` is valid for writes.
+    unsafe { ffi::tpc_shim_ccp_sample(sk, rs, &mut s) };
+    // SAFETY: As in `init_cb`.
+    T::cong_control(&mut unsafe { Sock::<T>::from_raw(sk) }, ack, flag, &s)
 }
 
 /// # Safety

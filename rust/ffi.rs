@@ -88,7 +88,54 @@ pub(crate) struct CaDesc {
     pub(crate) set_state: Option<unsafe extern "C" fn(*mut sock, u8)>,
     pub(crate) undo_cwnd: Option<unsafe extern "C" fn(*mut sock) -> u32>,
     pub(crate) pkts_acked: Option<unsafe extern "C" fn(*mut sock, *const AckSample)>,
+    pub(crate) cong_control: Option<unsafe extern "C" fn(*mut sock, u32, c_int, *const c_void)>,
 }
+
+/// `struct tpc_ccp_sample` (size pinned to 96 bytes in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CcpSample {
+    /// `rate_sample.interval_us`.
+    pub(crate) rs_interval_us: i64,
+    /// `rate_sample.rtt_us` (-1: none).
+    pub(crate) rs_rtt_us: i64,
+    /// `rate_sample.delivered`.
+    pub(crate) rs_delivered: i32,
+    /// `rate_sample.losses`.
+    pub(crate) rs_losses: i32,
+    /// `rate_sample.snd_interval_us`.
+    pub(crate) rs_snd_interval_us: u32,
+    /// `rate_sample.rcv_interval_us`.
+    pub(crate) rs_rcv_interval_us: u32,
+    /// `rate_sample.acked_sacked`.
+    pub(crate) rs_acked_sacked: u32,
+    pad: u32,
+    /// `tcp_sock.bytes_acked`.
+    pub(crate) bytes_acked: u64,
+    /// `sk_pacing_rate` (`!0`: unpaced).
+    pub(crate) pacing_rate: u64,
+    /// `mss_cache`.
+    pub(crate) mss: u32,
+    /// `snd_cwnd`.
+    pub(crate) snd_cwnd: u32,
+    /// `snd_cwnd_clamp`.
+    pub(crate) snd_cwnd_clamp: u32,
+    /// `snd_ssthresh`.
+    pub(crate) snd_ssthresh: u32,
+    /// `sacked_out`.
+    pub(crate) sacked_out: u32,
+    /// `tcp_packets_in_flight()`.
+    pub(crate) in_flight: u32,
+    /// `delivered_ce`.
+    pub(crate) delivered_ce: u32,
+    /// `write_seq - snd_una`.
+    pub(crate) pending: u32,
+    /// `icsk_ca_state`.
+    pub(crate) ca_state: u8,
+    pad2: [u8; 7],
+}
+
+const _: () = assert!(core::mem::size_of::<CcpSample>() == 96);
 
 /// `struct tpc_chr_ops`.
 #[repr(C)]
@@ -155,6 +202,17 @@ extern "C" {
         len: c_uint,
     ) -> c_int;
     pub(crate) fn tpc_shim_sk_net_cookie(sk: *const sock) -> u64;
+    pub(crate) fn tpc_shim_ccp_sample(sk: *const sock, rs: *const c_void, out: *mut CcpSample);
+    pub(crate) fn tpc_shim_tcp_set_cwnd(sk: *mut sock, pkts: u32);
+    pub(crate) fn tpc_shim_set_pacing_rate(sk: *mut sock, rate: u64);
+    pub(crate) fn tpc_shim_pacing_init(sk: *mut sock);
+    pub(crate) fn tpc_shim_sk_raw_tuple(
+        sk: *const sock,
+        saddr: *mut u32,
+        sport: *mut u32,
+        daddr: *mut u32,
+        dport: *mut u32,
+    );
     pub(crate) fn tpc_shim_static_lock(id: c_uint);
     pub(crate) fn tpc_shim_static_unlock(id: c_uint);
     pub(crate) fn tpc_shim_chr_wake_all();

@@ -44,6 +44,7 @@ static_assert(TPC_CA_PRIV_SIZE ==
 	      sizeof(((struct inet_connection_sock *)0)->icsk_ca_priv));
 static_assert(sizeof(struct tpc_conn_info) <= TPC_SOCKOPT_BUF);
 static_assert(sizeof(struct tpc_ack_sample) == sizeof(struct ack_sample));
+static_assert(sizeof(struct tpc_ccp_sample) == 96);
 static_assert(offsetof(struct tpc_ack_sample, rtt_us) ==
 	      offsetof(struct ack_sample, rtt_us));
 static_assert(offsetof(struct tpc_ack_sample, in_flight) ==
@@ -76,6 +77,8 @@ struct tcp_congestion_ops *tpc_shim_ca_register(const struct tpc_ca_desc *d)
 	ops->undo_cwnd = d->undo_cwnd;
 	ops->pkts_acked = (void (*)(struct sock *, const struct ack_sample *))
 		d->pkts_acked;
+	ops->cong_control = (void (*)(struct sock *, u32, int,
+				      const struct rate_sample *))d->cong_control;
 
 	err = tcp_register_congestion_control(ops);
 	if (err) {
@@ -90,6 +93,72 @@ void tpc_shim_ca_unregister(struct tcp_congestion_ops *ops)
 	/* Includes synchronize_rcu(): no lookup can still see ops. */
 	tcp_unregister_congestion_control(ops);
 	kfree(ops);
+}
+
+void tpc_shim_ccp_sample(const struct sock *sk, const void *rsv,
+			 struct tpc_ccp_sample *out)
+{
+	const struct rate_sample *rs = rsv;
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	memset(out, 0, sizeof(*out));
+	out->rs_rtt_us = -1;
+	if (rs) {
+		out->rs_interval_us = rs->interval_us;
+		out->rs_rtt_us = rs->rtt_us;
+		out->rs_delivered = rs->delivered;
+		out->rs_losses = rs->losses;
+		out->rs_snd_interval_us = rs->snd_interval_us;
+		out->rs_rcv_interval_us = rs->rcv_interval_us;
+		out->rs_acked_sacked = rs->acked_sacked;
+	}
+	out->bytes_acked = tp->bytes_acked;
+	out->pacing_rate = READ_ONCE(sk->sk_pacing_rate);
+	out->mss = tp->mss_cache;
+	out->snd_cwnd = tcp_snd_cwnd(tp);
+	out->snd_cwnd_clamp = tp->snd_cwnd_clamp;
+	out->snd_ssthresh = tp->snd_ssthresh;
+	out->sacked_out = tp->sacked_out;
+	out->in_flight = tcp_packets_in_flight(tp);
+	out->delivered_ce = tp->delivered_ce;
+	out->pending = READ_ONCE(tp->write_seq) - tp->snd_una;
+	out->ca_state = inet_csk(sk)->icsk_ca_state;
+}
+
+void tpc_shim_tcp_set_cwnd(struct sock *sk, u32 pkts)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tcp_snd_cwnd_set(tp, clamp_t(u32, pkts, 1, max(tp->snd_cwnd_clamp, 1U)));
+}
+
+void tpc_shim_set_pacing_rate(struct sock *sk, u64 rate)
+{
+	unsigned long r = rate > ULONG_MAX ? ULONG_MAX : (unsigned long)rate;
+
+	WRITE_ONCE(sk->sk_pacing_rate, min(r, READ_ONCE(sk->sk_max_pacing_rate)));
+}
+
+void tpc_shim_pacing_init(struct sock *sk)
+{
+	cmpxchg(&sk->sk_pacing_status, SK_PACING_NONE, SK_PACING_NEEDED);
+}
+
+void tpc_shim_sk_raw_tuple(const struct sock *sk, u32 *saddr, u32 *sport,
+			   u32 *daddr, u32 *dport)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	*saddr = inet->inet_saddr;
+	*daddr = inet->inet_daddr;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6 && !ipv6_addr_v4mapped(&sk->sk_v6_daddr)) {
+		*saddr = sk->sk_v6_rcv_saddr.s6_addr32[3];
+		*daddr = sk->sk_v6_daddr.s6_addr32[3];
+	}
+#endif
+	*sport = inet->inet_sport;
+	*dport = inet->inet_dport;
 }
 
 size_t tpc_shim_ca_priv_size(void)
@@ -492,6 +561,7 @@ static DEFINE_SPINLOCK(tpc_static_lock_paths);
 static DEFINE_SPINLOCK(tpc_static_lock_events);
 static DEFINE_SPINLOCK(tpc_static_lock_exp3);
 static DEFINE_SPINLOCK(tpc_static_lock_synack);
+static DEFINE_SPINLOCK(tpc_static_lock_ccp);
 
 static spinlock_t *tpc_static_lock(unsigned int id)
 {
@@ -504,6 +574,8 @@ static spinlock_t *tpc_static_lock(unsigned int id)
 		return &tpc_static_lock_exp3;
 	case TPC_LOCK_SYNACK:
 		return &tpc_static_lock_synack;
+	case TPC_LOCK_CCP:
+		return &tpc_static_lock_ccp;
 	}
 	BUG();	/* the Rust side only passes the ids above */
 }

@@ -49,7 +49,53 @@ struct tpc_ca_desc {
 	void (*set_state)(struct sock *sk, u8 new_state);
 	u32 (*undo_cwnd)(struct sock *sk);
 	void (*pkts_acked)(struct sock *sk, const struct tpc_ack_sample *s);
+	/* rs is a struct rate_sample (read with tpc_shim_ccp_sample()). */
+	void (*cong_control)(struct sock *sk, u32 ack, int flag, const void *rs);
 };
+
+/*
+ * Flat copy of what the CCP datapath reads per ACK: the kernel's rate
+ * sample and tcp_sock fields (tpc_shim_ccp_sample()).
+ */
+struct tpc_ccp_sample {
+	/* struct rate_sample */
+	s64 rs_interval_us;
+	s64 rs_rtt_us;		/* -1: none */
+	s32 rs_delivered;
+	s32 rs_losses;
+	u32 rs_snd_interval_us;
+	u32 rs_rcv_interval_us;
+	u32 rs_acked_sacked;
+	u32 pad;
+	/* struct tcp_sock / sock */
+	u64 bytes_acked;
+	u64 pacing_rate;	/* sk_pacing_rate; ~0: unpaced */
+	u32 mss;		/* mss_cache */
+	u32 snd_cwnd;
+	u32 snd_cwnd_clamp;
+	u32 snd_ssthresh;
+	u32 sacked_out;
+	u32 in_flight;		/* tcp_packets_in_flight() */
+	u32 delivered_ce;
+	u32 pending;		/* write_seq - snd_una */
+	u8 ca_state;
+	u8 pad2[7];
+};
+/* Fills *out from sk and rs (rs may be NULL: its fields are 0, rtt -1). */
+void tpc_shim_ccp_sample(const struct sock *sk, const void *rs,
+			 struct tpc_ccp_sample *out);
+/* snd_cwnd := clamp(pkts, 1, snd_cwnd_clamp). Socket lock held. */
+void tpc_shim_tcp_set_cwnd(struct sock *sk, u32 pkts);
+/* sk_pacing_rate := min(rate, sk_max_pacing_rate) (WRITE_ONCE). */
+void tpc_shim_set_pacing_rate(struct sock *sk, u64 rate);
+/* sk_pacing_status NONE -> NEEDED (internal pacing unless sch_fq). */
+void tpc_shim_pacing_init(struct sock *sk);
+/*
+ * The raw 4-tuple for CCP's CREATE: IPv4 addresses, or the last 4 bytes
+ * of IPv6 ones, and ports, all as stored (network order).
+ */
+void tpc_shim_sk_raw_tuple(const struct sock *sk, u32 *saddr, u32 *sport,
+			   u32 *daddr, u32 *dport);
 
 /* Allocates, fills and registers; returns the ops or an ERR_PTR. */
 struct tcp_congestion_ops *tpc_shim_ca_register(const struct tpc_ca_desc *d);
@@ -149,6 +195,7 @@ void tpc_shim_bh_unlock(struct tpc_bh_lock *l);
 #define TPC_LOCK_EVENTS	1
 #define TPC_LOCK_EXP3	2
 #define TPC_LOCK_SYNACK	3
+#define TPC_LOCK_CCP	4
 void tpc_shim_static_lock(unsigned int id);
 void tpc_shim_static_unlock(unsigned int id);
 
