@@ -49,6 +49,8 @@ pub(crate) const QUEUE_BYTES: usize = 64 * 1024;
 const READ_CHUNK: usize = 4096;
 /// Least time between two CREATE attempts of a flow.
 const CREATE_RETRY_NS: i64 = 100_000_000;
+/// `sk_pacing_rate` of an unpaced socket (`~0UL`).
+const UNPACED: u64 = u64::MAX;
 /// Name of the algorithm CREATE asks the agent for.
 const ALG: &[u8] = b"reno";
 
@@ -352,6 +354,13 @@ fn try_create(sk: &mut Sock<'_, Ccp>, now: i64) {
 /// packet conservation.
 fn fallback(sk: &mut Sock<'_, Ccp>, ack: u32, s: &CcpSample) {
     STATS.inc(Stat::FallbackAcks);
+    // Unpaced: a rate an agent's program set, or the one the previous
+    // congestion control left (iperf3 -C switches after connect), would
+    // otherwise stay forever (the kernel updates no pacing rate for a
+    // `cong_control` algorithm).
+    if s.pacing_rate != UNPACED {
+        sk.set_pacing_rate(UNPACED);
+    }
     match CaState::try_from(s.ca_state) {
         Ok(CaState::Cwr | CaState::Recovery) => {
             let target = s
@@ -396,7 +405,7 @@ fn invoke(sk: &mut Sock<'_, Ccp>, s: &CcpSample, prims: Option<Prims>) {
     }
     let mut last = vm.last;
     last.0[14] = u64::from(d.was_timeout);
-    let seed_rate = if s.pacing_rate == u64::MAX || s.pacing_rate == u64::from(u32::MAX) {
+    let seed_rate = if s.pacing_rate == UNPACED {
         0
     } else {
         s.pacing_rate

@@ -7,6 +7,7 @@
 # would swallow output meant for pipes and files).
 export TPC_KO=$top/tcp_pathchanger.ko
 export TPCCTL=$top/tools/target/release/tpcctl
+export CCP_AGENT=$top/tools/target/release/ccp-agent
 export PATH=$PATH:/usr/sbin:/sbin
 for i in 0:stdin 1:stdout 2:stderr; do
 	ln -sfn /proc/self/fd/${i%%:*} /dev/${i#*:}

@@ -1,0 +1,212 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The CCP datapath: the congestion control "ccp" and /dev/ccpkp.
+#
+# Device semantics with a byte-level prober (tpc_ccp_agent.py basics); a
+# flow without agent (in-kernel Reno fallback); the window a minimal agent
+# pins (tpc_ccp_agent.py pin) is what the kernel uses; then the real agent,
+# tools/ccp-agent on portus 0.9.0: iperf3 -C ccp over a shaped link
+# (48 Mbit/s, 20 ms RTT, one BDP of buffer) completes while the agent sees
+# CREATE and reports; killing the agent mid-flow leaves the flow running
+# (fallback) and a restarted agent takes it over (a new CREATE for the live
+# flow, reports again).
+#
+# Environment: CCP_AGENT (path of ccp-agent; its cases are skipped without
+# it), TPC_CCP_SECS (iperf3 seconds, 6).
+
+source "$(dirname "$(readlink -f "$0")")/tpc_lib.sh"
+tpc_require iperf3 python3 tc ss
+tpc_load
+
+PROBE=$TPC_DIR/tpc_ccp_agent.py
+SECS=${TPC_CCP_SECS:-6}
+RATE=48mbit
+DELAY=10ms
+# One BDP (48 Mbit/s x 20 ms = 120 kB) of 1514-byte packets.
+LIMIT=80
+
+ktap_print_header
+ktap_set_plan 7
+
+TPC_TMP=$(mktemp -d)
+cleanup() {
+	[ -n "${AGENT_PID:-}" ] && kill "$AGENT_PID" 2>/dev/null
+	wait 2>/dev/null
+	cleanup_all_ns
+	rm -rf "$TPC_TMP"
+}
+trap cleanup EXIT
+tpc_setup_pair "$RATE" "$DELAY" "$LIMIT" || ktap_exit_fail_msg "cannot set up the namespaces"
+
+ktap_test_result "/dev/ccpkp: 0600, READY on open, one agent, EAGAIN, bad writes refused, still working" \
+	diag python3 "$PROBE" basics
+
+# iperf3 SECS [extra client args]: a transfer A -> B with -C ccp; leaves the
+# client's JSON in $TPC_TMP/iperf.json and prints the goodput in Mbit/s.
+iperf() {
+	local secs=$1
+	shift
+	ip netns exec "$B" iperf3 -s -1 -B fd00:9::2 >/dev/null 2>&1 &
+	local spid=$!
+	wait_listen "$B" 5201 || return 1
+	ip netns exec "$A" iperf3 -c fd00:9::2 -C ccp -t "$secs" -J "$@" >"$TPC_TMP/iperf.json" ||
+		{ wait $spid; return 1; }
+	wait $spid
+	python3 - "$TPC_TMP/iperf.json" <<-'EOF'
+		import json, sys
+		e = json.load(open(sys.argv[1]))["end"]
+		cc = e.get("sender_tcp_congestion")
+		if cc not in (None, "ccp"):
+		    sys.exit("used %s" % cc)
+		print("%.2f" % (e["sum_received"]["bits_per_second"] / 1e6))
+	EOF
+}
+
+# No agent: the flow runs the in-kernel fallback and fills the link.
+no_agent() {
+	local r
+	r=$(iperf "$SECS") || return 1
+	echo "# no agent: $r Mbit/s"
+	python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0.5 * 48 else 1)' "$r"
+}
+ktap_test_result "no agent: iperf3 -C ccp completes at over half the link rate (fallback)" no_agent
+
+# sample_cwnd: the sender's cwnd samples (ss) of the iperf3 data
+# connection, until $TPC_TMP/done exists.
+sample_cwnd() {
+	while [ ! -e "$TPC_TMP/done" ]; do
+		ip netns exec "$A" ss -tin dst "[fd00:9::2]:5201" 2>/dev/null |
+			grep -o 'ccp .* cwnd:[0-9]*' | grep -o 'cwnd:[0-9]*' | cut -d: -f2
+		sleep 0.3
+	done >"$TPC_TMP/cwnd"
+}
+
+# A minimal agent pins every flow's window at 20 packets: the kernel's cwnd
+# is 20 (Reno alone would grow it to the BDP, about 80).
+pinned() {
+	python3 "$PROBE" pin 20 $((SECS + 4)) "$TPC_TMP/pin.log" &
+	AGENT_PID=$!
+	sleep 1
+	rm -f "$TPC_TMP/done"
+	sample_cwnd &
+	local spid=$!
+	iperf "$SECS" >/dev/null
+	local rc=$?
+	touch "$TPC_TMP/done"
+	wait $spid
+	wait $AGENT_PID
+	AGENT_PID=
+	[ $rc = 0 ] || return 1
+	sed 's/^/# agent: /' "$TPC_TMP/pin.log" | grep -E 'create|close' | head -5
+	echo "# cwnd samples: $(tr '\n' ' ' <"$TPC_TMP/cwnd")"
+	python3 - "$TPC_TMP/cwnd" "$TPC_TMP/pin.log" <<-'EOF'
+		import re, sys
+		cw = [int(x) for x in open(sys.argv[1]).read().split()]
+		log = open(sys.argv[2]).read()
+		creates = re.findall(r"create sid=(\d+) mss=(\d+)", log)
+		reports = re.findall(r"report sid=(\d+) uid=7 acked=(\d+) cwnd=(\d+)", log)
+		mss = {s: int(m) for s, m in creates}
+		pinned = [r for r in reports if r[0] in mss and int(r[2]) == 20 * mss[r[0]]]
+		print("# %d creates, %d reports, %d with cwnd = 20 MSS; %d of %d samples at 20"
+		      % (len(creates), len(reports), len(pinned), cw.count(20), len(cw)))
+		ok = creates and len(reports) >= 10 and len(pinned) >= 0.8 * len(reports)
+		ok = ok and len(cw) >= 3 and cw.count(20) >= 0.7 * len(cw)
+		sys.exit(0 if ok else 1)
+	EOF
+}
+ktap_test_result "an agent's window (20 packets, CHANGE_PROG + UPDATE_FIELDS) is the flow's cwnd" pinned
+
+# ---- The real agent: tools/ccp-agent on portus 0.9.0 -----------------------
+
+CCP_AGENT=${CCP_AGENT:-$(command -v ccp-agent || true)}
+if [ -z "$CCP_AGENT" ] || [ ! -x "$CCP_AGENT" ]; then
+	for t in "portus agent: flow completes, CREATE and reports seen" \
+		"portus agent killed mid-flow: the flow keeps going" \
+		"portus agent restarted: the live flow is taken over" \
+		"rmmod refused while the agent holds /dev/ccpkp"; do
+		ktap_test_skip "$t (no ccp-agent; set CCP_AGENT)"
+	done
+	ktap_finished
+fi
+
+start_agent() {
+	"$CCP_AGENT" --alg reno --ipc char --interval-ms 10 --log-file "$1" 2>>"$1.err" &
+	AGENT_PID=$!
+	sleep 1
+	kill -0 "$AGENT_PID" 2>/dev/null || { sed 's/^/# /' "$1.err"; return 1; }
+}
+
+portus() {
+	start_agent "$TPC_TMP/agent1.log" || return 1
+	local r
+	r=$(iperf "$SECS") || return 1
+	echo "# portus reno: $r Mbit/s"
+	grep -m2 -E 'create|report' "$TPC_TMP/agent1.log" | sed 's/^/# agent: /'
+	grep -q 'create sid=' "$TPC_TMP/agent1.log" &&
+		[ "$(grep -c 'report sid=' "$TPC_TMP/agent1.log")" -ge 3 ] &&
+		python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0.5 * 48 else 1)' "$r"
+}
+ktap_test_result "portus agent: flow completes at over half the link rate, CREATE and reports seen" portus
+
+# A 3*SECS flow; the agent is killed after SECS and restarted after 2*SECS.
+takeover() {
+	ip netns exec "$B" iperf3 -s -1 -B fd00:9::2 >/dev/null 2>&1 &
+	local spid=$!
+	wait_listen "$B" 5201 || return 1
+	ip netns exec "$A" iperf3 -c fd00:9::2 -C ccp -t $((3 * SECS)) -i 1 -J \
+		>"$TPC_TMP/long.json" &
+	local cpid=$!
+	sleep "$SECS"
+	kill -9 "$AGENT_PID"
+	wait "$AGENT_PID" 2>/dev/null
+	AGENT_PID=
+	echo "# agent killed at ${SECS} s"
+	sleep "$SECS"
+	start_agent "$TPC_TMP/agent2.log" || return 1
+	echo "# agent restarted at $((2 * SECS)) s"
+	wait $cpid || return 1
+	wait $spid
+	python3 - "$TPC_TMP/long.json" "$SECS" >"$TPC_TMP/phases" <<-'EOF'
+		import json, sys
+		iv = json.load(open(sys.argv[1]))["intervals"]
+		s = int(sys.argv[2])
+		mbit = [i["sum"]["bits_per_second"] / 1e6 for i in iv]
+		print(" ".join("%.0f" % m for m in mbit))
+		# Whole seconds inside each phase: without agent, with the new one.
+		alone = mbit[s + 1:2 * s]
+		agent2 = mbit[2 * s + 2:3 * s]
+		print("%.1f %.1f" % (min(alone or [0]), min(agent2 or [0])))
+	EOF
+	echo "# Mbit/s per second: $(head -1 "$TPC_TMP/phases")"
+}
+if takeover; then
+	read -r alone again < <(sed -n 2p "$TPC_TMP/phases")
+else
+	alone=0 again=0
+fi
+if python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 5 else 1)' "$alone"; then
+	ktap_test_pass "portus agent killed mid-flow: the flow keeps going (at least $alone Mbit/s each second)"
+else
+	ktap_test_fail "portus agent killed mid-flow: the flow stalled ($alone Mbit/s)"
+fi
+reports=$(grep -c 'report sid=' "$TPC_TMP/agent2.log" 2>/dev/null)
+grep -m1 'create sid=' "$TPC_TMP/agent2.log" 2>/dev/null | sed 's/^/# new agent: /'
+if grep -q 'create sid=' "$TPC_TMP/agent2.log" 2>/dev/null && [ "${reports:-0}" -ge 3 ] &&
+	python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 5 else 1)' "$again"; then
+	ktap_test_pass "portus agent restarted: the live flow is announced again and reports resume ($reports reports)"
+else
+	ktap_test_fail "portus agent restarted: the live flow was not taken over (${reports:-0} reports, $again Mbit/s)"
+fi
+
+# The open device holds the module.
+if rmmod tcp_pathchanger 2>/dev/null; then
+	ktap_test_fail "rmmod refused while the agent holds /dev/ccpkp"
+	tpc_load
+else
+	ktap_test_pass "rmmod refused while the agent holds /dev/ccpkp"
+fi
+kill "$AGENT_PID" 2>/dev/null
+wait "$AGENT_PID" 2>/dev/null
+AGENT_PID=
+ktap_finished
