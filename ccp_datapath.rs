@@ -95,6 +95,81 @@ enum Stat {
 
 const STAT_COUNT: usize = Stat::Aborts as usize + 1 + ABORT_KINDS;
 
+/// Names of the statistics, indexed by [`Stat`], then the aborts by kind.
+const STAT_NAMES: [&str; STAT_COUNT] = [
+    "flows_created",
+    "flows_untracked",
+    "creates_sent",
+    "measures_sent",
+    "closes_sent",
+    "queue_drops",
+    "reports_suppressed",
+    "installs",
+    "installs_rejected",
+    "program_table_full",
+    "change_progs",
+    "change_progs_rejected",
+    "updates",
+    "updates_ignored",
+    "staged_dropped",
+    "unknown_sid",
+    "unknown_msgs",
+    "ignored_msgs",
+    "framing_errors",
+    "agent_opens",
+    "agent_busy",
+    "fallback_acks",
+    "program_acks",
+    "skipped_acks",
+    "aborts",
+    "abort_add_overflow",
+    "abort_sub_underflow",
+    "abort_mul_overflow",
+    "abort_div_zero",
+    "abort_ewma_weight",
+    "abort_internal",
+];
+
+/// Gauges of the datapath's state, before the statistics in a status.
+const GAUGES: [&str; 5] = [
+    "agent_attached",
+    "flows",
+    "programs",
+    "queued_msgs",
+    "queued_bytes",
+];
+
+/// The datapath's state and statistics as `(name, value)` (for
+/// `/dev/tpc`'s CCP_GET).
+pub(crate) fn status() -> [(&'static str, u64); GAUGES.len() + STAT_COUNT] {
+    let g = {
+        let ag = AGENT.lock();
+        let flows = ag
+            .slots
+            .as_ref()
+            .map_or(0, |s| s.iter().filter(|s| s.sid != 0).count());
+        let (msgs, bytes) = ag
+            .queue
+            .as_ref()
+            .map_or((0, 0), |q| (q.len(), q.capacity() - q.free()));
+        [
+            u64::from(ag.attached),
+            flows as u64,
+            ag.programs.iter().flatten().count() as u64,
+            msgs as u64,
+            bytes as u64,
+        ]
+    };
+    let mut out = [("", 0u64); GAUGES.len() + STAT_COUNT];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = match i.checked_sub(GAUGES.len()) {
+            None => (GAUGES[i], g[i]),
+            Some(k) => (STAT_NAMES[k], STATS.v[k].load(Ordering::Relaxed)),
+        };
+    }
+    out
+}
+
 #[expect(clippy::declare_interior_mutable_const)]
 const ZERO: AtomicU64 = AtomicU64::new(0);
 

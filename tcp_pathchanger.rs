@@ -1212,6 +1212,8 @@ fn answer(file: &CtlFile, req: Request<'_>, seq: u32, out: &mut [u8]) -> Result<
             file.subscribed.store(true, Ordering::Release);
             proto::encode_ack(out, seq).map_err(proto_err)
         }
+        Request::CcpGet => proto::encode_ccp_status(out, seq, ccp_datapath::status().into_iter())
+            .map_err(proto_err),
         Request::Hello { .. } | Request::GetCounters | Request::GetKnobs => {
             answer_query(req, seq, out).map_err(proto_err)
         }

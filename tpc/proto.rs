@@ -97,6 +97,8 @@ pub(crate) enum MsgType {
     SetExp3 = 0x0009,
     /// Read one EXP3 state, by index.
     Exp3Get = 0x000A,
+    /// Request for the CCP datapath's state and statistics.
+    CcpGet = 0x000B,
     /// Reply to [`MsgType::Hello`].
     HelloReply = 0x8001,
     /// Reply to [`MsgType::GetCounters`].
@@ -109,6 +111,8 @@ pub(crate) enum MsgType {
     PathEntry = 0x8006,
     /// Reply to [`MsgType::Exp3Get`].
     Exp3State = 0x800A,
+    /// Reply to [`MsgType::CcpGet`]: named values, as [`MsgType::Counters`].
+    CcpStatus = 0x800B,
     /// A path-change event (after [`MsgType::Subscribe`]).
     Event = 0x8010,
     /// An EXP3 weight update (after [`MsgType::Subscribe`]).
@@ -129,12 +133,14 @@ impl MsgType {
             0x0008 => Self::Subscribe,
             0x0009 => Self::SetExp3,
             0x000A => Self::Exp3Get,
+            0x000B => Self::CcpGet,
             0x8001 => Self::HelloReply,
             0x8002 => Self::Counters,
             0x8003 => Self::Knobs,
             0x8004 => Self::Ack,
             0x8006 => Self::PathEntry,
             0x800A => Self::Exp3State,
+            0x800B => Self::CcpStatus,
             0x8010 => Self::Event,
             0x8011 => Self::Update,
             _ => return None,
@@ -286,6 +292,8 @@ pub(crate) enum Request<'a> {
     },
     /// Counter query.
     GetCounters,
+    /// CCP datapath query.
+    CcpGet,
     /// Tunables query.
     GetKnobs,
     /// Install or replace the paths of `prefix` (not yet validated).
@@ -540,13 +548,14 @@ pub(crate) fn decode_request(buf: &[u8]) -> Result<(Header, Request<'_>), ProtoE
             }
             Request::Hello { min, max }
         }
-        MsgType::GetCounters | MsgType::GetKnobs | MsgType::Subscribe => {
+        MsgType::GetCounters | MsgType::GetKnobs | MsgType::Subscribe | MsgType::CcpGet => {
             if !body.is_empty() {
                 return Err(ProtoError::BadBody);
             }
             match ty {
                 MsgType::GetCounters => Request::GetCounters,
                 MsgType::GetKnobs => Request::GetKnobs,
+                MsgType::CcpGet => Request::CcpGet,
                 _ => Request::Subscribe,
             }
         }
@@ -934,10 +943,29 @@ pub(crate) fn encode_counters<'n>(
     seq: u32,
     entries: impl ExactSizeIterator<Item = (&'n str, u64)>,
 ) -> Result<usize, ProtoError> {
+    encode_named(out, MsgType::Counters, seq, entries)
+}
+
+/// Encodes a CCP status reply from `(name, value)` pairs (the counters
+/// layout).
+pub(crate) fn encode_ccp_status<'n>(
+    out: &mut [u8],
+    seq: u32,
+    entries: impl ExactSizeIterator<Item = (&'n str, u64)>,
+) -> Result<usize, ProtoError> {
+    encode_named(out, MsgType::CcpStatus, seq, entries)
+}
+
+fn encode_named<'n>(
+    out: &mut [u8],
+    ty: MsgType,
+    seq: u32,
+    entries: impl ExactSizeIterator<Item = (&'n str, u64)>,
+) -> Result<usize, ProtoError> {
     if entries.len() > MAX_COUNTERS {
         return Err(ProtoError::NoSpace);
     }
-    encode_msg(out, MsgType::Counters, seq, |w| {
+    encode_msg(out, ty, seq, |w| {
         w.put_u32(entries.len() as u32)?;
         w.put_u32(0)?;
         for (name, value) in entries {
@@ -992,6 +1020,8 @@ pub(crate) enum Reply<'a> {
     Hello(HelloInfo<'a>),
     /// Counters reply; iterate with [`Entries::counters`].
     Counters(Entries<'a>),
+    /// CCP status reply; iterate with [`Entries::counters`].
+    CcpStatus(Entries<'a>),
     /// Knobs reply; iterate with [`Entries::knobs`].
     Knobs(Entries<'a>),
     /// Success without data.
@@ -1367,8 +1397,13 @@ pub(crate) fn decode_reply(buf: &[u8]) -> Result<(Header, Reply<'_>), ProtoError
         Some(MsgType::Counters) if body.len() >= LIST_HDR_LEN => {
             Reply::Counters(list(COUNTER_ENTRY_LEN)?)
         }
+        Some(MsgType::CcpStatus) if body.len() >= LIST_HDR_LEN => {
+            Reply::CcpStatus(list(COUNTER_ENTRY_LEN)?)
+        }
         Some(MsgType::Knobs) if body.len() >= LIST_HDR_LEN => Reply::Knobs(list(KNOB_ENTRY_LEN)?),
-        Some(MsgType::Counters | MsgType::Knobs) => return Err(ProtoError::BadBody),
+        Some(MsgType::Counters | MsgType::Knobs | MsgType::CcpStatus) => {
+            return Err(ProtoError::BadBody)
+        }
         Some(MsgType::Ack) if body.is_empty() => Reply::Ack,
         Some(MsgType::Ack) => return Err(ProtoError::BadBody),
         Some(MsgType::PathEntry) => Reply::PathEntry(decode_path_entry(body)?),

@@ -49,6 +49,7 @@ enum tpc_msg_type {
 	TPC_MSG_SUBSCRIBE	= 0x0008,	/* body: empty */
 	TPC_MSG_SET_EXP3	= 0x0009,	/* body: struct tpc_exp3_set */
 	TPC_MSG_EXP3_GET	= 0x000A,	/* body: __u32 index */
+	TPC_MSG_CCP_GET		= 0x000B,	/* body: empty */
 	/* Replies (module -> user space). */
 	TPC_MSG_HELLO_REPLY	= 0x8001,	/* body: struct tpc_hello_reply */
 	TPC_MSG_COUNTERS	= 0x8002,	/* body: tpc_list_hdr + tpc_counter[] */
@@ -56,6 +57,7 @@ enum tpc_msg_type {
 	TPC_MSG_ACK		= 0x8004,	/* body: empty */
 	TPC_MSG_PATH_ENTRY	= 0x8006,	/* body: tpc_path_entry + paths */
 	TPC_MSG_EXP3_STATE	= 0x800A,	/* body: tpc_exp3_state + paths + history */
+	TPC_MSG_CCP_STATUS	= 0x800B,	/* body: tpc_list_hdr + tpc_counter[] */
 	TPC_MSG_EVENT		= 0x8010,	/* body: struct tpc_event */
 	TPC_MSG_EXP3_UPDATE	= 0x8011,	/* body: struct tpc_exp3_update */
 };

@@ -384,6 +384,23 @@ impl Device {
         .map_err(|e| e.into_failure("counters", &[]))
     }
 
+    /// The CCP datapath's state and statistics, as `(name, value)`.
+    pub(crate) fn ccp_status(&mut self) -> Result<Vec<(String, u64)>, Failure> {
+        self.call(
+            |b, s| proto::encode_empty(b, MsgType::CcpGet, s),
+            "a CCP status reply",
+            |r| match r {
+                Reply::CcpStatus(e) => Some(
+                    e.counters()
+                        .map(|(n, v)| (String::from_utf8_lossy(n).into_owned(), v))
+                        .collect(),
+                ),
+                _ => None,
+            },
+        )
+        .map_err(|e| e.into_failure("ccp status", &[]))
+    }
+
     /// Every item of an indexed listing (path entries, EXP3 states): asks
     /// for index 0, 1, ... until the reply's count or `ENOENT`. `get`
     /// encodes the request for an index; `pick` takes the item and the
@@ -681,6 +698,11 @@ mod tests {
                 Request::GetCounters => {
                     proto::encode_counters(&mut out, seq, [("conns_active", 2u64)].into_iter())
                 }
+                Request::CcpGet => proto::encode_ccp_status(
+                    &mut out,
+                    seq,
+                    [("agent_attached", 1u64), ("flows", 3)].into_iter(),
+                ),
                 Request::Hello { .. } | Request::GetKnobs => return Err(os(libc::EOPNOTSUPP)),
             };
             let n = n.map_err(|_| os(libc::EINVAL))?;
@@ -837,6 +859,16 @@ mod tests {
         assert_eq!(
             dev.counters().unwrap(),
             vec![("conns_active".to_string(), 2)]
+        );
+    }
+
+    #[test]
+    fn ccp_status_round_trip() {
+        let fake = Fake::new();
+        let mut dev = fake.device();
+        assert_eq!(
+            dev.ccp_status().unwrap(),
+            vec![("agent_attached".to_string(), 1), ("flows".to_string(), 3)]
         );
     }
 

@@ -193,6 +193,9 @@ enum Cmd {
     /// Inspect EXP3 path selection.
     #[command(subcommand)]
     Exp3(Exp3Cmd),
+    /// Inspect the CCP datapath (congestion control "ccp", /dev/ccpkp).
+    #[command(subcommand)]
+    Ccp(CcpCmd),
     /// Apply a configuration file (TOML) of paths and failover settings.
     #[command(after_help = APPLY_HELP)]
     Apply {
@@ -247,6 +250,14 @@ enum Exp3Cmd {
         /// Show only the states under this prefix.
         prefix: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum CcpCmd {
+    /// Show whether an agent is attached, the flows and programs it
+    /// drives, the queue to it and the datapath's statistics (messages,
+    /// drops, refused input, program aborts by kind).
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -501,6 +512,15 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             Device::open(&cli.device)?.set_exp3(&x, &what)
         }
         Cmd::Exp3(c) => exp3_cmd(cli, c),
+        Cmd::Ccp(CcpCmd::Status) => {
+            let st = Device::open(&cli.device)?.ccp_status()?;
+            if cli.json {
+                emit(&output::ccp_json(&st).to_string());
+            } else {
+                output::ccp_text(&st).iter().for_each(|l| emit(l));
+            }
+            Ok(())
+        }
         Cmd::Monitor { count } => monitor(cli, *count),
         Cmd::Stats => {
             let mut dev = Device::open(&cli.device)?;

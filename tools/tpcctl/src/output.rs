@@ -167,6 +167,30 @@ pub(crate) fn stats_json(counters: &[(String, u64)], entries: &[EntryInfo]) -> V
     json!({ "counters": c, "prefixes": p })
 }
 
+/// `ccp status` as text: a summary line, then every value (`name value`).
+pub(crate) fn ccp_text(st: &[(String, u64)]) -> Vec<String> {
+    let get = |k: &str| st.iter().find(|(n, _)| n == k).map_or(0, |(_, v)| *v);
+    let mut out = vec![format!(
+        "agent {}, {} flows, {} programs, {} messages queued",
+        if get("agent_attached") != 0 {
+            "attached"
+        } else {
+            "not attached (flows run in-kernel Reno)"
+        },
+        get("flows"),
+        get("programs"),
+        get("queued_msgs"),
+    )];
+    out.extend(st.iter().map(|(n, v)| format!("{n} {v}")));
+    out
+}
+
+/// `ccp status --json`: one object of every value.
+pub(crate) fn ccp_json(st: &[(String, u64)]) -> Value {
+    let m: Map<String, Value> = st.iter().map(|(n, v)| (n.clone(), json!(v))).collect();
+    Value::Object(m)
+}
+
 /// The lines `monitor` prints for one delivery: a `lost` line first if
 /// events were lost, then the event.
 pub(crate) fn event_lines(d: &Delivery, as_json: bool) -> Vec<String> {
@@ -557,6 +581,28 @@ mod tests {
             entries_json(&[e])["prefixes"][0]["strategy"],
             json!({"kind":"nrto","n":3,"m":2,"t_ms":700})
         );
+    }
+
+    #[test]
+    fn ccp_status_shapes() {
+        let st = vec![
+            ("agent_attached".to_string(), 1u64),
+            ("flows".to_string(), 2),
+            ("programs".to_string(), 4),
+            ("queued_msgs".to_string(), 0),
+            ("aborts".to_string(), 7),
+        ];
+        let t = super::ccp_text(&st);
+        assert_eq!(
+            t[0],
+            "agent attached, 2 flows, 4 programs, 0 messages queued"
+        );
+        assert_eq!(t.last().map(String::as_str), Some("aborts 7"));
+        let j = super::ccp_json(&st);
+        assert_eq!(j["aborts"], 7);
+        assert_eq!(j["flows"], 2);
+        let none = super::ccp_text(&[("agent_attached".to_string(), 0)]);
+        assert!(none[0].starts_with("agent not attached"), "{}", none[0]);
     }
 
     #[test]

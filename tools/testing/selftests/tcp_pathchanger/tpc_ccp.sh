@@ -17,6 +17,7 @@
 
 source "$(dirname "$(readlink -f "$0")")/tpc_lib.sh"
 tpc_require iperf3 python3 tc ss
+tpc_require_tpcctl
 tpc_load
 
 PROBE=$TPC_DIR/tpc_ccp_agent.py
@@ -39,8 +40,33 @@ cleanup() {
 trap cleanup EXIT
 tpc_setup_pair "$RATE" "$DELAY" "$LIMIT" || ktap_exit_fail_msg "cannot set up the namespaces"
 
-ktap_test_result "/dev/ccpkp: 0600, READY on open, one agent, EAGAIN, bad writes refused, still working" \
-	diag python3 "$PROBE" basics
+# ccp_stats: tpcctl ccp status --json.
+ccp_stats() {
+	"$TPCCTL" ccp status --json
+}
+
+basics() {
+	local before after
+	before=$(ccp_stats) || return 1
+	diag python3 "$PROBE" basics || return 1
+	after=$(ccp_stats) || return 1
+	# What the prober did, as the datapath's statistics count it.
+	python3 - "$before" "$after" <<-'EOF'
+		import json, sys
+		b, a = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+		want = {"framing_errors": 4, "agent_busy": 1, "agent_opens": 2,
+		        "unknown_sid": 1, "unknown_msgs": 1, "ignored_msgs": 1,
+		        "installs_rejected": 1, "installs": 1}
+		d = {k: a[k] - b[k] for k in want}
+		print("# statistics: %s" % d)
+		bad = [k for k in want if d[k] != want[k]]
+		if a["agent_attached"] != 0:
+		    bad.append("agent_attached")
+		sys.exit(1 if bad else 0)
+	EOF
+}
+ktap_test_result "/dev/ccpkp: 0600, READY on open, one agent, EAGAIN, bad writes refused and counted, still working" \
+	basics
 
 # iperf3 SECS [extra client args]: a transfer A -> B with -C ccp; leaves the
 # client's JSON in $TPC_TMP/iperf.json and prints the goodput in Mbit/s.

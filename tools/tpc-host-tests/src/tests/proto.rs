@@ -1081,12 +1081,38 @@ fn new_message_types_are_known() {
         (0x000a, MsgType::Exp3Get),
         (0x800a, MsgType::Exp3State),
         (0x8011, MsgType::Update),
+        (0x000b, MsgType::CcpGet),
+        (0x800b, MsgType::CcpStatus),
     ] {
         assert_eq!(MsgType::from_raw(raw), Some(t));
         assert_eq!(t as u16, raw);
     }
-    assert_eq!(MsgType::from_raw(0x000b), None);
+    assert_eq!(MsgType::from_raw(0x000c), None);
     assert_eq!(MsgType::from_raw(0x8012), None);
+}
+
+#[test]
+fn ccp_status_round_trip() {
+    let mut b = [0u8; MSG_MAX];
+    let n = encode_empty(&mut b, MsgType::CcpGet, 5).unwrap();
+    let (h, r) = decode_request(&b[..n]).unwrap();
+    assert!(matches!(r, Request::CcpGet));
+    assert_eq!(h.seq, 5);
+    // A body is refused.
+    let with_body = msg(16, 0x000b, PROTO_VERSION, 0, 5, &[0, 0, 0, 0]);
+    assert_eq!(decode_request(&with_body).unwrap_err(), ProtoError::BadBody);
+    let vals = [("agent_attached", 1u64), ("abort_div_zero", 3)];
+    let n = encode_ccp_status(&mut b, 6, vals.into_iter()).unwrap();
+    match decode_reply(&b[..n]).unwrap() {
+        (h, Reply::CcpStatus(e)) if h.seq == 6 => {
+            let got: Vec<(&[u8], u64)> = e.counters().collect();
+            assert_eq!(
+                got,
+                [(&b"agent_attached"[..], 1), (&b"abort_div_zero"[..], 3)]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 fn arb_prefix_wire() -> impl Strategy<Value = Prefix> {

@@ -55,6 +55,7 @@ int main(void) {
     P(offsetof(struct tpc_path_entry, moves)); P(offsetof(struct tpc_path_entry, apply_failed));
     P(sizeof(((struct tpc_path_entry *)0)->moves));
     P(TPC_MSG_SET_EXP3); P(TPC_MSG_EXP3_GET); P(TPC_MSG_EXP3_STATE); P(TPC_MSG_EXP3_UPDATE);
+    P(TPC_MSG_CCP_GET); P(TPC_MSG_CCP_STATUS);
     P(TPC_EXP3_MAX_STATES); P(TPC_EXP3_HISTORY); P(TPC_EXP3_TOKENS); P(TPC_EXP3_GAMMA_ONE);
     P(TPC_EXP3_OFF); P(TPC_EXP3_ON); P(TPC_EXP3_INHERIT);
     P(TPC_EXP3_PRESET_TEXTBOOK); P(TPC_EXP3_PRESET_AS_CODED);
@@ -135,6 +136,8 @@ fn c_header_matches_rust() {
         ("TPC_MSG_GET_KNOBS", MsgType::GetKnobs as i64),
         ("TPC_MSG_HELLO_REPLY", MsgType::HelloReply as i64),
         ("TPC_MSG_COUNTERS", MsgType::Counters as i64),
+        ("TPC_MSG_CCP_GET", MsgType::CcpGet as i64),
+        ("TPC_MSG_CCP_STATUS", MsgType::CcpStatus as i64),
         ("TPC_MSG_KNOBS", MsgType::Knobs as i64),
         ("sizeof(struct tpc_hello)", 8),
         (
