@@ -538,7 +538,11 @@ impl cong::Algorithm for Ccp {
     type Data = CcpSock;
 
     fn init(sk: &mut Sock<'_, Self>) {
+        // Unpaced until a program sets a rate: a connection that switched
+        // to `ccp` keeps the rate its previous algorithm last set, and the
+        // kernel updates none for a `cong_control` algorithm.
         sk.pacing_init();
+        sk.set_pacing_rate(UNPACED);
         let s = sk.ccp_sample();
         let vm = KBox::new(
             FlowVm {
