@@ -758,6 +758,11 @@ impl AgentFile {
             AgentMsg::ChangeProg { sid, uid, updates } => {
                 Self::stage(sid, Some(uid), updates.iter());
             }
+            AgentMsg::Echo(b) => {
+                if AGENT.lock().send(b) {
+                    miscdev::wake_all();
+                }
+            }
             AgentMsg::Unknown { ty } => {
                 STATS.inc(Stat::UnknownMsgs);
                 if sys::ratelimit() {

@@ -53,6 +53,10 @@ pub(crate) const MAX_FIELDS: usize = 110;
 /// Longest message the datapath sends (a MEASURE of 110 fields).
 pub(crate) const MAX_DP_MSG: usize = MEASURE_HDR_LEN + 8 * MAX_FIELDS;
 
+/// Type of the ECHO extension (neither libccp nor portus use it; portus
+/// ignores unknown types).
+pub(crate) const ECHO: u16 = 0xfe;
+
 /// Message types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u16)]
@@ -403,6 +407,9 @@ pub(crate) enum AgentMsg<'a> {
         /// The updates.
         updates: Updates<'a>,
     },
+    /// ECHO (this datapath's extension, type [`ECHO`]): the datapath
+    /// queues the same bytes back, for measuring the device's round trip.
+    Echo(&'a [u8]),
     /// A type this datapath does not know (valid framing; ignored).
     Unknown {
         /// The type.
@@ -467,6 +474,7 @@ pub(crate) fn decode_agent(b: &[u8]) -> Result<AgentMsg<'_>, WireError> {
         {
             Err(WireError::WrongDirection)
         }
+        ECHO => Ok(AgentMsg::Echo(b)),
         ty => Ok(AgentMsg::Unknown { ty }),
     }
 }

@@ -33,6 +33,11 @@
  *   tpc_helper fetch ADDR PORT COUNT BYTES
  *                                       COUNT connections one after the
  *                                       other, each reading BYTES to EOF
+ *   tpc_helper ipc-rtt ccp|uds N FILE   N round trips of a 16-byte message:
+ *                                       through /dev/ccpkp (the datapath's
+ *                                       ECHO; needs no agent attached) or a
+ *                                       Unix-domain socket echo process;
+ *                                       one RTT in ns per line to FILE
  *   tpc_helper serve-path ADDR PORT     accept connections forever (tpc
  *                                       listener); send each the index of
  *                                       the path it started on (one byte,
@@ -1265,6 +1270,85 @@ static int handshake(const char *addr, const char *port, int count)
 	return 0;
 }
 
+static long long now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* One echo round trip on fd: write msg, wait for it, read it back. */
+static int echo_once(int fd, const unsigned char *msg, size_t len)
+{
+	unsigned char back[64];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (write(fd, msg, len) != (ssize_t)len)
+		return -1;
+	if (poll(&p, 1, 1000) != 1)
+		return -1;
+	if (read(fd, back, sizeof(back)) != (ssize_t)len || memcmp(back, msg, len))
+		return -1;
+	return 0;
+}
+
+/*
+ * IPC round trips: through /dev/ccpkp (message type 0xfe, which the
+ * datapath queues back) or through a Unix-domain socket to an echo
+ * process. Prints the count; one RTT (ns) per line goes to FILE.
+ */
+static int ipc_rtt(const char *kind, int n, const char *file)
+{
+	unsigned char msg[16] = { 0xfe, 0, 16, 0 };
+	FILE *out = fopen(file, "w");
+	int fd, sv[2], i;
+	pid_t child = -1;
+
+	if (!out)
+		FAIL("%s: %s", file, strerror(errno));
+	if (!strcmp(kind, "ccp")) {
+		unsigned char ready[64];
+
+		fd = open("/dev/ccpkp", O_RDWR);
+		if (fd < 0)
+			FAIL("/dev/ccpkp: %s", strerror(errno));
+		/* READY first. */
+		if (read(fd, ready, sizeof(ready)) != 12)
+			FAIL("/dev/ccpkp: no READY");
+	} else {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
+			FAIL("socketpair: %s", strerror(errno));
+		child = fork();
+		if (child == 0) {
+			unsigned char b[64];
+			ssize_t k;
+
+			close(sv[0]);
+			while ((k = read(sv[1], b, sizeof(b))) > 0)
+				if (write(sv[1], b, k) != k)
+					_exit(1);
+			_exit(0);
+		}
+		close(sv[1]);
+		fd = sv[0];
+	}
+	for (i = 0; i < n; i++) {
+		long long t0 = now_ns();
+
+		memcpy(msg + 8, &i, sizeof(i));
+		if (echo_once(fd, msg, sizeof(msg)))
+			FAIL("%s: round trip %d failed", kind, i);
+		fprintf(out, "%lld\n", now_ns() - t0);
+	}
+	close(fd);
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	fclose(out);
+	printf("# %s: %d round trips\n", kind, n);
+	return 0;
+}
+
 /* COUNT sequential connections, each reading BYTES until EOF. */
 static int fetch(const char *addr, const char *port, int count, uint64_t bytes)
 {
@@ -1326,6 +1410,8 @@ int main(int argc, char **argv)
 		return pin(argv[2], argv[3], argv + 4, argc - 4);
 	if (argc == 6 && !strcmp(argv[1], "serve"))
 		return serve(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 0));
+	if (argc == 5 && !strcmp(argv[1], "ipc-rtt"))
+		return ipc_rtt(argv[2], atoi(argv[3]), argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "serve-path"))
 		return serve_path(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "handshake"))

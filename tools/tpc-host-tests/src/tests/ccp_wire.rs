@@ -430,6 +430,10 @@ fn semantic_errors_are_not_framing() {
     b[2..4].copy_from_slice(&len.to_le_bytes());
     b[8..12].copy_from_slice(&223u32.to_le_bytes());
     assert_eq!(decode_agent(&b), Err(WireError::TooManyUpdates));
+    // ECHO carries its whole message back.
+    let mut echo = good_header(0xfe, 12);
+    echo.extend_from_slice(&[1, 2, 3, 4]);
+    assert_eq!(decode_agent(&echo), Ok(AgentMsg::Echo(&echo[..])));
     // Unknown types are valid framing, ignored.
     let mut u = good_header(9, 8);
     u.truncate(8);
@@ -459,6 +463,7 @@ proptest! {
                     enc(|o| encode_change_prog(o, sid, uid, &updates.iter().collect::<Vec<_>>()))
                 }
                 AgentMsg::Unknown { .. } => b.clone(),
+                AgentMsg::Echo(e) => e.to_vec(),
             };
             // INSTALL's sid is not kept (always re-encoded as 0).
             let mut want = b.clone();
