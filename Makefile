@@ -11,7 +11,7 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 export TPC_TOP := $(TOP)
 
 .PHONY: all setup kernel module tools host-test clippy fmt-check fmt \
-	check demo vm-test bench-failover bench-exp3 bench-fpu clean distclean help
+	check demo vm-test bench-failover bench-exp3 bench-ccp bench-fpu clean distclean help
 
 all: module tools
 
@@ -31,6 +31,8 @@ help:
 	@echo "                TPC failure-recovery benchmark in a guest (not part of check)"
 	@echo "make bench-exp3 [BENCH_ARGS='--runs N --configs LIST --duration S']"
 	@echo "                EXP3 lowest-delay benchmark in a guest (lighttpd + ab; not part of check)"
+	@echo "make bench-ccp [BENCH_ARGS='--secs S --parts LIST --out DIR']"
+	@echo "                CCP datapath vs kernel CC: fidelity, loopback, IPC, flows (guest)"
 	@echo "make bench-fpu  host benchmark of the module's floating-point helpers (JSON)"
 	@echo "make clean      remove build products from the tree"
 
@@ -74,6 +76,9 @@ bench-failover:
 
 bench-exp3:
 	@scripts/bench-exp3.sh $(BENCH_ARGS)
+
+bench-ccp:
+	@scripts/bench-ccp.sh $(BENCH_ARGS)
 
 # The ignored test fpu_bench of tools/tpc-host-tests writes its figures to
 # $FPU_BENCH_JSON; the file's path is the last line printed.
