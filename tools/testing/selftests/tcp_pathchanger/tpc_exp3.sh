@@ -157,7 +157,7 @@ fi
 
 stamp "swapping the delays: path 1 fast, path 0 slow"
 delays 1 0
-fetch 100
+fetch 140
 s=$(share 40 1)
 stamp "share of path 1 (now 10 ms): $s"
 if at_least "$s" 0.6; then
