@@ -21,12 +21,13 @@
 
 use crate::ccp_vm::{self, Abort, Machine, Prims, Program, UpdateEffect, ABORT_KINDS};
 use crate::ccp_wire::{self, AgentMsg, Create, UpdateField, WireError};
+use crate::knobs::Knob;
 use crate::ring::MsgRing;
 use crate::sys::bh_lock::{StaticBhLock, StaticLockId};
 use crate::sys::cong::{self, CaState, CcpSample, OpsSlot, Sock};
 use crate::sys::miscdev::{self, Readiness, Waker};
 use crate::sys::{self, err};
-use crate::{now_ns, QueueBuf};
+use crate::{now_ns, QueueBuf, KNOBS};
 use core::pin::Pin;
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use kernel::c_str;
@@ -51,8 +52,14 @@ const READ_CHUNK: usize = 4096;
 const CREATE_RETRY_NS: i64 = 100_000_000;
 /// `sk_pacing_rate` of an unpaced socket (`~0UL`).
 const UNPACED: u64 = u64::MAX;
-/// Name of the algorithm CREATE asks the agent for.
-const ALG: &[u8] = b"reno";
+/// The algorithm name CREATE asks the agent for (`net.tpc.ccp_alg`).
+fn alg_name() -> &'static [u8] {
+    match KNOBS.get(Knob::CcpAlg) {
+        1 => b"cubic",
+        2 => b"",
+        _ => b"reno",
+    }
+}
 
 /// Program storage: the INSTALL's event and instruction records.
 type Prog = Program<QueueBuf>;
@@ -90,6 +97,7 @@ enum Stat {
     FallbackAcks,
     ProgramAcks,
     SkippedAcks,
+    SilentAcks,
     Aborts,
 }
 
@@ -121,6 +129,7 @@ const STAT_NAMES: [&str; STAT_COUNT] = [
     "fallback_acks",
     "program_acks",
     "skipped_acks",
+    "silent_acks",
     "aborts",
     "abort_add_overflow",
     "abort_sub_underflow",
@@ -236,6 +245,13 @@ struct Agent {
     slots: Option<KVVec<Slot>>,
     /// Flows created, for sids.
     seq: u32,
+    /// Slots in use.
+    live: u32,
+    /// When the oldest report the agent has not answered (by any message)
+    /// was sent (`ktime_get_ns`; 0: none).
+    unanswered_since: i64,
+    /// The agent was found silent (for logging the change once).
+    silent: bool,
 }
 
 /// An empty program slot (array initialiser).
@@ -250,6 +266,9 @@ static AGENT: StaticBhLock<Agent> = StaticBhLock::new(
         programs: [NO_PROG; MAX_PROGRAMS],
         slots: None,
         seq: 0,
+        live: 0,
+        unanswered_since: 0,
+        silent: false,
     },
 );
 
@@ -262,21 +281,42 @@ impl Agent {
             .filter(|s| s.sid == sid && sid != 0)
     }
 
-    /// A new flow's sid and slot.
+    /// A new flow's sid and slot (none beyond `net.tpc.ccp_max_flows`).
     fn alloc(&mut self) -> Option<u32> {
+        if self.live >= KNOBS.get(Knob::CcpMaxFlows).max(0) as u32 {
+            return None;
+        }
         let slots = self.slots.as_mut()?;
         let i = slots.iter().position(|s| s.sid == 0)?;
         self.seq = self.seq.wrapping_add(1);
         // i < MAX_FLOWS < 2^SLOT_BITS.
         let sid = (self.seq << SLOT_BITS) | (i as u32 + 1);
         slots[i] = Slot { sid, ..FREE_SLOT };
+        self.live += 1;
         Some(sid)
     }
 
     fn free(&mut self, sid: u32) {
         if let Some(s) = self.slot_of(sid) {
             *s = FREE_SLOT;
+            self.live = self.live.saturating_sub(1);
         }
+    }
+
+    /// Whether the agent has left a report unanswered for longer than
+    /// `net.tpc.ccp_agent_timeout_ms` (0: never).
+    fn is_silent(&mut self, now: i64) -> bool {
+        let ms = i64::from(KNOBS.get(Knob::CcpAgentTimeoutMs));
+        let silent =
+            ms > 0 && self.unanswered_since != 0 && now - self.unanswered_since > ms * 1_000_000;
+        if silent && !self.silent && sys::ratelimit() {
+            pr_warn!(
+                "ccp: agent silent for over {} ms; flows run in-kernel Reno until it answers\n",
+                ms
+            );
+        }
+        self.silent = silent;
+        silent
     }
 
     /// Queues one message for the agent; false (counted) if it does not
@@ -296,6 +336,8 @@ impl Agent {
     /// A new agent, or none: everything the old one set up goes.
     fn reset(&mut self, attached: bool) {
         self.attached = attached;
+        self.unanswered_since = 0;
+        self.silent = false;
         self.generation = self.generation.wrapping_add(1).max(1);
         if let Some(q) = self.queue.as_mut() {
             while q.pop().is_some() {}
@@ -405,7 +447,7 @@ fn try_create(sk: &mut Sock<'_, Ccp>, now: i64) {
         src_port: sp,
         dst_ip: da,
         dst_port: dp,
-        alg: ALG,
+        alg: alg_name(),
     };
     let Ok(n) = ccp_wire::encode_create(&mut buf, &c) else {
         return;
@@ -451,20 +493,31 @@ fn fallback(sk: &mut Sock<'_, Ccp>, ack: u32, s: &CcpSample) {
 
 /// Takes the flow's staged program change and updates (under the agent
 /// lock). `None` when the flow must (re)announce itself first.
-fn take_staged(d: &mut CcpSock) -> Option<Staged> {
+fn take_staged(d: &mut CcpSock, now: i64) -> Result<Staged, Sync> {
     let mut ag = AGENT.lock();
     if !ag.attached || d.agent_gen != ag.generation {
-        return None;
+        return Err(Sync::Announce);
+    }
+    if ag.is_silent(now) {
+        return Err(Sync::Silent);
     }
     let sid = d.sid;
     let (uid, updates, n) = {
-        let s = ag.slot_of(sid)?;
+        let s = ag.slot_of(sid).ok_or(Sync::Announce)?;
         let out = (s.staged_prog.take(), s.staged, usize::from(s.nstaged));
         s.nstaged = 0;
         out
     };
     let prog = uid.and_then(|u| ag.program(u).cloned());
-    Some(Staged { prog, updates, n })
+    Ok(Staged { prog, updates, n })
+}
+
+/// Why a flow cannot run its program at an ACK.
+enum Sync {
+    /// The agent does not know the flow (yet): CREATE, then fallback.
+    Announce,
+    /// The agent is attached but silent: fallback, program kept.
+    Silent,
 }
 
 /// Runs the flow's program for one invocation; `ack` is `None` for the
@@ -525,7 +578,15 @@ fn invoke(sk: &mut Sock<'_, Ccp>, s: &CcpSample, prims: Option<Prims>) {
         sk.set_pacing_rate(r);
     }
     if let Some(n) = n {
-        if AGENT.lock().send(&report[..n]) {
+        let sent = {
+            let mut ag = AGENT.lock();
+            let ok = ag.send(&report[..n]);
+            if ok && ag.unanswered_since == 0 {
+                ag.unanswered_since = now_ns().max(1);
+            }
+            ok
+        };
+        if sent {
             STATS.inc(Stat::MeasuresSent);
             miscdev::wake_all();
         }
@@ -624,11 +685,19 @@ impl cong::Algorithm for Ccp {
             fallback(sk, ack, s);
             return;
         }
-        let Some(staged) = take_staged(d) else {
-            d.prog = None;
-            try_create(sk, now_ns());
-            fallback(sk, ack, s);
-            return;
+        let staged = match take_staged(d, now_ns()) {
+            Ok(st) => st,
+            Err(Sync::Announce) => {
+                d.prog = None;
+                try_create(sk, now_ns());
+                fallback(sk, ack, s);
+                return;
+            }
+            Err(Sync::Silent) => {
+                STATS.inc(Stat::SilentAcks);
+                fallback(sk, ack, s);
+                return;
+            }
         };
         let Some(vm) = d.vm.as_mut() else { return };
         if let Some(p) = staged.prog {
@@ -929,7 +998,11 @@ impl miscdev::FileOps for AgentFile {
         let mut io = this.io.lock();
         input.read_slice(&mut io.rx[..len])?;
         match ccp_wire::decode_agent(&io.rx[..len]) {
-            Ok(m) => Self::handle(m),
+            Ok(m) => {
+                // The agent is alive: it answers.
+                AGENT.lock().unanswered_since = 0;
+                Self::handle(m)
+            }
             Err(e) if e.is_framing() => {
                 framing(e);
                 return Err(EINVAL);

@@ -90,7 +90,7 @@ module! {
 /// Event counters reported by `/dev/tpc`.
 static COUNTERS: Counters = Counters::new();
 /// Current values of the `net.tpc.*` sysctls.
-static KNOBS: Knobs = Knobs::new();
+pub(crate) static KNOBS: Knobs = Knobs::new();
 /// The registered `tpc` ops, for recognising sockets that use them.
 static TPC_OPS: OpsSlot<Tpc> = OpsSlot::new();
 /// The path table: written by the controller, read by TCP callbacks.

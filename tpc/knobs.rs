@@ -47,10 +47,18 @@ pub(crate) enum Knob {
     /// A path failover left stays out of EXP3 draws this long (ms; 0:
     /// until a probe).
     Exp3FailTimeoutMs = 12,
+    /// CCP: most flows the agent drives at once (more run the fallback).
+    CcpMaxFlows = 13,
+    /// CCP: algorithm name CREATE asks the agent for: 0 "reno", 1
+    /// "cubic", 2 empty (the agent's default).
+    CcpAlg = 14,
+    /// CCP: flows fall back when the agent has answered no report for
+    /// this long (ms; 0: only when its file is closed).
+    CcpAgentTimeoutMs = 15,
 }
 
 /// Number of tunables.
-pub(crate) const KNOB_COUNT: usize = 13;
+pub(crate) const KNOB_COUNT: usize = 16;
 
 /// All tunables in table order.
 pub(crate) const ALL: [Knob; KNOB_COUNT] = [
@@ -67,6 +75,9 @@ pub(crate) const ALL: [Knob; KNOB_COUNT] = [
     Knob::Exp3Preset,
     Knob::Exp3RefMs,
     Knob::Exp3FailTimeoutMs,
+    Knob::CcpMaxFlows,
+    Knob::CcpAlg,
+    Knob::CcpAgentTimeoutMs,
 ];
 
 /// Static description of a tunable.
@@ -163,6 +174,24 @@ pub(crate) static DEFS: [KnobDef; KNOB_COUNT] = [
         min: 0,
         max: 3_600_000,
     },
+    KnobDef {
+        name: c"ccp_max_flows",
+        default: 4095,
+        min: 1,
+        max: 4095,
+    },
+    KnobDef {
+        name: c"ccp_alg",
+        default: 0,
+        min: 0,
+        max: 2,
+    },
+    KnobDef {
+        name: c"ccp_agent_timeout_ms",
+        default: 1000,
+        min: 0,
+        max: 600_000,
+    },
 ];
 
 impl Knob {
@@ -199,6 +228,9 @@ impl Knobs {
                 AtomicI32::new(DEFS[10].default),
                 AtomicI32::new(DEFS[11].default),
                 AtomicI32::new(DEFS[12].default),
+                AtomicI32::new(DEFS[13].default),
+                AtomicI32::new(DEFS[14].default),
+                AtomicI32::new(DEFS[15].default),
             ],
         }
     }

@@ -28,7 +28,7 @@ DELAY=10ms
 LIMIT=80
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 8
 
 TPC_TMP=$(mktemp -d)
 cleanup() {
@@ -43,6 +43,11 @@ tpc_setup_pair "$RATE" "$DELAY" "$LIMIT" || ktap_exit_fail_msg "cannot set up th
 # ccp_stats: tpcctl ccp status --json.
 ccp_stats() {
 	"$TPCCTL" ccp status --json
+}
+
+# tpc_ccp_stat NAME: one value of it.
+tpc_ccp_stat() {
+	ccp_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
 }
 
 basics() {
@@ -142,6 +147,41 @@ pinned() {
 	EOF
 }
 ktap_test_result "an agent's window (20 packets, CHANGE_PROG + UPDATE_FIELDS) is the flow's cwnd" pinned
+
+# A hung agent: it pins 20 packets, then stops answering after 3 s. With
+# net.tpc.ccp_agent_timeout_ms = 500 the flow falls back to Reno, whose
+# window grows past 20 (the link's BDP is about 80 packets).
+hung() {
+	local t0 before after
+	t0=$(cat /proc/sys/net/tpc/ccp_agent_timeout_ms)
+	echo 500 >/proc/sys/net/tpc/ccp_agent_timeout_ms
+	before=$(tpc_ccp_stat silent_acks)
+	python3 "$PROBE" pin 20 $((SECS + 6)) "$TPC_TMP/hung.log" 3 &
+	AGENT_PID=$!
+	sleep 1
+	rm -f "$TPC_TMP/done"
+	sample_cwnd &
+	local spid=$!
+	iperf $((SECS + 2)) >/dev/null
+	local rc=$?
+	touch "$TPC_TMP/done"
+	wait $spid
+	wait $AGENT_PID
+	AGENT_PID=
+	echo "$t0" >/proc/sys/net/tpc/ccp_agent_timeout_ms
+	after=$(tpc_ccp_stat silent_acks)
+	[ $rc = 0 ] || return 1
+	echo "# cwnd samples: $(tr '\n' ' ' <"$TPC_TMP/cwnd")"
+	echo "# silent_acks +$((after - before))"
+	python3 - "$TPC_TMP/cwnd" "$((after - before))" <<-'EOF'
+		import sys
+		cw = [int(x) for x in open(sys.argv[1]).read().split()]
+		# First samples pinned (20), the last ones grown by the fallback.
+		ok = len(cw) >= 4 and cw[0] == 20 and max(cw[-2:]) > 20 and int(sys.argv[2]) > 0
+		sys.exit(0 if ok else 1)
+	EOF
+}
+ktap_test_result "a hung agent (no answer for ccp_agent_timeout_ms): flows fall back to Reno" hung
 
 # ---- The real agent: tools/ccp-agent on portus 0.9.0 -----------------------
 

@@ -9,11 +9,12 @@ byte for byte:
   tpc_ccp_agent.py basics
       device node, READY on open, one agent (EBUSY), EAGAIN when empty,
       garbage and oversize writes refused, the device keeps working
-  tpc_ccp_agent.py pin PKTS SECONDS LOG
+  tpc_ccp_agent.py pin PKTS SECONDS LOG [MUTE]
       act as the agent for SECONDS: install a program that reports the
       flow's Cwnd every 100 kB acknowledged, switch every new flow to it
       with Cwnd = PKTS * mss, and set it again after every report; log
-      "create sid= mss=", "report sid= acked= cwnd=" and "close sid=" lines
+      "create sid= mss=", "report sid= acked= cwnd=" and "close sid=" lines;
+      after MUTE seconds, keep reading but never answer (a hung agent)
 
 Prints "# ..." diagnostics; exit status 0 on success.
 """
@@ -141,18 +142,21 @@ def basics():
     return 0
 
 
-def pin(pkts, seconds, log):
+def pin(pkts, seconds, log, mute=None):
     uid = 7
     out = open(log, "w", buffering=1)
     fd = os.open(DEV, os.O_RDWR)
     mss = {}
-    end = time.time() + seconds
+    start = time.time()
+    end = start + seconds
     try:
         while time.time() < end:
             r, _, _ = select.select([fd], [], [], 0.2)
             if not r:
                 continue
             buf = os.read(fd, 1024)
+            if mute is not None and time.time() - start > mute:
+                continue
             for ty, sid, body in messages(buf):
                 if ty == READY:
                     os.write(fd, install(uid))
@@ -179,8 +183,9 @@ def pin(pkts, seconds, log):
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "basics":
         return basics()
-    if len(sys.argv) == 5 and sys.argv[1] == "pin":
-        return pin(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4])
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "pin":
+        mute = float(sys.argv[5]) if len(sys.argv) == 6 else None
+        return pin(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], mute)
     print(__doc__)
     return 2
 

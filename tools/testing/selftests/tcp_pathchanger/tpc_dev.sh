@@ -68,7 +68,8 @@ assert s["module_version"], s
 assert set(s["knobs"]) == {"failover_rtos", "failover_dups", "failover_timeout_ms",
                           "strategy", "parity", "count_old_data", "exp3",
                           "exp3_gamma_ppm", "exp3_hook_bytes", "exp3_keylen",
-                          "exp3_preset", "exp3_ref_ms", "exp3_fail_timeout_ms"}, s
+                          "exp3_preset", "exp3_ref_ms", "exp3_fail_timeout_ms",
+                          "ccp_max_flows", "ccp_alg", "ccp_agent_timeout_ms"}, s
 for c in ("conns_active", "conns_initialized", "dev_msgs_rx", "dev_msgs_rejected"):
     assert isinstance(s["counters"][c], int), c
 assert s["counters"]["dev_msgs_rx"] > 0, s'

@@ -23,6 +23,9 @@ KNOBS=(
 	"exp3_preset 0 1 0"
 	"exp3_ref_ms 1 60000 23"
 	"exp3_fail_timeout_ms 0 3600000 10000"
+	"ccp_max_flows 1 4095 4095"
+	"ccp_alg 0 2 0"
+	"ccp_agent_timeout_ms 0 600000 1000"
 )
 
 ktap_print_header
