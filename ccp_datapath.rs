@@ -153,17 +153,13 @@ const GAUGES: [&str; 5] = [
 pub(crate) fn status() -> [(&'static str, u64); GAUGES.len() + STAT_COUNT] {
     let g = {
         let ag = AGENT.lock();
-        let flows = ag
-            .slots
-            .as_ref()
-            .map_or(0, |s| s.iter().filter(|s| s.sid != 0).count());
         let (msgs, bytes) = ag
             .queue
             .as_ref()
             .map_or((0, 0), |q| (q.len(), q.capacity() - q.free()));
         [
             u64::from(ag.attached),
-            flows as u64,
+            u64::from(ag.live),
             ag.programs.iter().flatten().count() as u64,
             msgs as u64,
             bytes as u64,
@@ -191,6 +187,10 @@ impl Stats {
 
     fn inc(&self, s: Stat) {
         self.v[s as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn add(&self, s: Stat, n: u64) {
+        self.v[s as usize].fetch_add(n, Ordering::Relaxed);
     }
 
     fn abort(&self, a: Abort) {
@@ -380,8 +380,9 @@ pub(crate) struct CcpSock {
     was_timeout: bool,
 }
 
-fn now_us() -> u64 {
-    (now_ns() - LOAD_NS.load(Ordering::Relaxed)).max(0) as u64 / 1000
+/// `now` (`ktime_get_ns`) in µs since load (`Ack.now`, `Micros`).
+fn us_since_load(now: i64) -> u64 {
+    (now - LOAD_NS.load(Ordering::Relaxed)).max(0) as u64 / 1000
 }
 
 /// Bytes to packets: at least 2, at most `u32::MAX` (the shim clamps to
@@ -431,13 +432,16 @@ fn primitives(d: &mut CcpSock, s: &CcpSample, now: u64) -> Prims {
 
 /// Announces the flow to the agent (CREATE), at most every 100 ms.
 fn try_create(sk: &mut Sock<'_, Ccp>, now: i64) {
+    // Checked first: this runs on every ACK of a flow waiting for an agent.
+    match sk.data() {
+        Some(d) if d.sid != 0 && now - d.last_create_ns >= CREATE_RETRY_NS => {
+            d.last_create_ns = now;
+        }
+        _ => return,
+    }
     let s = sk.ccp_sample();
     let (sa, sp, da, dp) = sk.raw_tuple();
     let Some(d) = sk.data() else { return };
-    if d.sid == 0 || now - d.last_create_ns < CREATE_RETRY_NS {
-        return;
-    }
-    d.last_create_ns = now;
     let mut buf = [0u8; ccp_wire::CREATE_LEN];
     let c = Create {
         sid: d.sid,
@@ -492,7 +496,7 @@ fn fallback(sk: &mut Sock<'_, Ccp>, ack: u32, s: &CcpSample) {
 }
 
 /// Takes the flow's staged program change and updates (under the agent
-/// lock). `None` when the flow must (re)announce itself first.
+/// lock); [`Sync`] says why the flow cannot run its program now.
 fn take_staged(d: &mut CcpSock, now: i64) -> Result<Staged, Sync> {
     let mut ag = AGENT.lock();
     if !ag.attached || d.agent_gen != ag.generation {
@@ -520,12 +524,12 @@ enum Sync {
     Silent,
 }
 
-/// Runs the flow's program for one invocation; `ack` is `None` for the
-/// immediate invocation at a timeout.
-fn invoke(sk: &mut Sock<'_, Ccp>, s: &CcpSample, prims: Option<Prims>) {
-    let now = now_us();
+/// Runs the flow's program for one invocation at `now_ns`; `prims` is
+/// `None` for the immediate invocation at a timeout (the last ACK's).
+fn invoke(sk: &mut Sock<'_, Ccp>, s: &CcpSample, prims: Option<Prims>, now_ns: i64) {
+    let now = us_since_load(now_ns);
     let Some(d) = sk.data() else { return };
-    let (Some(vm), Some(prog)) = (d.vm.as_mut(), d.prog.clone()) else {
+    let (Some(vm), Some(prog)) = (d.vm.as_mut(), d.prog.as_ref()) else {
         return;
     };
     if let Some(p) = prims {
@@ -539,7 +543,7 @@ fn invoke(sk: &mut Sock<'_, Ccp>, s: &CcpSample, prims: Option<Prims>) {
         s.pacing_rate
     };
     vm.m.seed(u64::from(s.snd_cwnd) * u64::from(s.mss), seed_rate);
-    let r = vm.m.invoke(&prog, &last, now);
+    let r = vm.m.invoke(prog, &last, now);
     let sid = d.sid;
     let out = match r {
         Ok(o) => o,
@@ -559,14 +563,14 @@ fn invoke(sk: &mut Sock<'_, Ccp>, s: &CcpSample, prims: Option<Prims>) {
     STATS.inc(Stat::ProgramAcks);
     let mut report = [0u8; ccp_wire::MAX_DP_MSG];
     let n = if out.report {
-        let fields = vm.m.report_fields(&prog);
+        let fields = vm.m.report_fields(prog);
         let n = if fields.is_empty() {
             STATS.inc(Stat::ReportsSuppressed);
             None
         } else {
             ccp_wire::encode_measure(&mut report, sid, prog.uid(), fields).ok()
         };
-        vm.m.after_report(&prog, now);
+        vm.m.after_report(prog, now);
         n
     } else {
         None
@@ -582,7 +586,7 @@ fn invoke(sk: &mut Sock<'_, Ccp>, s: &CcpSample, prims: Option<Prims>) {
             let mut ag = AGENT.lock();
             let ok = ag.send(&report[..n]);
             if ok && ag.unanswered_since == 0 {
-                ag.unanswered_since = now_ns().max(1);
+                ag.unanswered_since = now_ns.max(1);
             }
             ok
         };
@@ -673,23 +677,24 @@ impl cong::Algorithm for Ccp {
         if timeout && d.prog.is_some() {
             // One immediate invocation with the last ACK's primitives.
             let s = sk.ccp_sample();
-            invoke(sk, &s, None);
+            invoke(sk, &s, None, now_ns());
         }
     }
 
     fn cong_control(sk: &mut Sock<'_, Self>, ack: u32, _flag: i32, s: &CcpSample) {
-        let now = now_us();
+        let now_ns = now_ns();
+        let now = us_since_load(now_ns);
         let Some(d) = sk.data() else { return };
         let prims = primitives(d, s, now);
         if d.sid == 0 {
             fallback(sk, ack, s);
             return;
         }
-        let staged = match take_staged(d, now_ns()) {
+        let staged = match take_staged(d, now_ns) {
             Ok(st) => st,
             Err(Sync::Announce) => {
                 d.prog = None;
-                try_create(sk, now_ns());
+                try_create(sk, now_ns);
                 fallback(sk, ack, s);
                 return;
             }
@@ -735,10 +740,15 @@ impl cong::Algorithm for Ccp {
             STATS.inc(Stat::SkippedAcks);
             return;
         }
-        // The agent's updates above changed cwnd: read it again.
+        // An agent's Cwnd update above changed cwnd (clamped): read it again.
         let mut s2 = *s;
-        s2.snd_cwnd = sk.ccp_sample().snd_cwnd;
-        invoke(sk, &s2, Some(prims));
+        if effects[..n]
+            .iter()
+            .any(|e| matches!(e, UpdateEffect::Cwnd(_)))
+        {
+            s2.snd_cwnd = sk.ccp_sample().snd_cwnd;
+        }
+        invoke(sk, &s2, Some(prims), now_ns);
         clear_timeout(sk);
     }
 }
@@ -892,12 +902,8 @@ impl AgentFile {
             }
         }
         drop(ag);
-        for _ in 0..ignored {
-            STATS.inc(Stat::UpdatesIgnored);
-        }
-        for _ in 0..dropped {
-            STATS.inc(Stat::StagedDropped);
-        }
+        STATS.add(Stat::UpdatesIgnored, ignored);
+        STATS.add(Stat::StagedDropped, dropped);
         if (ignored > 0 || dropped > 0) && sys::ratelimit() {
             pr_warn!(
                 "ccp: flow {}: {} updates of an invalid target ignored, {} dropped (more than {} staged)\n",
