@@ -353,11 +353,8 @@ fn apply_move(sk: &mut Sock<'_, Tpc>, a: &Addrs, m: &Move, now: i64) -> Result {
             entry.stats.apply_failed += 1;
         }
         warn_rl!(
-            "[{}]:{} -> [{}]:{}: path {} -> {} ({}) failed ({:?}); keeping path {}\n",
-            AddrFmt(&a.saddr),
-            a.sport,
-            AddrFmt(&a.daddr),
-            a.dport,
+            "{}: path {} -> {} ({}) failed ({:?}); keeping path {}\n",
+            ConnFmt(a),
             m.old,
             m.new,
             m.reason.name(),
@@ -461,6 +458,23 @@ fn start_path(sk: &mut Sock<'_, Tpc>, now: i64) {
         if let Some(d) = sk.data() {
             d.exp3.pending = false;
         }
+    }
+}
+
+/// A connection for log lines: `[saddr]:sport -> [daddr]:dport`.
+struct ConnFmt<'a>(&'a Addrs);
+
+impl core::fmt::Display for ConnFmt<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let a = self.0;
+        write!(
+            f,
+            "[{}]:{} -> [{}]:{}",
+            AddrFmt(&a.saddr),
+            a.sport,
+            AddrFmt(&a.daddr),
+            a.dport
+        )
     }
 }
 
@@ -758,11 +772,8 @@ impl cong::Algorithm for Tpc {
             Err(e) => {
                 COUNTERS.inc(Counter::SynackFailed);
                 warn_rl!(
-                    "[{}]:{} -> [{}]:{}: SYN-ACK on path {} failed ({:?}); it takes the routing table's path\n",
-                    AddrFmt(&a.saddr),
-                    a.sport,
-                    AddrFmt(&a.daddr),
-                    a.dport,
+                    "{}: SYN-ACK on path {} failed ({:?}); it takes the routing table's path\n",
+                    ConnFmt(a),
                     path,
                     e
                 );

@@ -108,6 +108,17 @@ pub(crate) struct Addrs {
     pub(crate) dport: u16,
 }
 
+impl From<&ffi::SkAddrs> for Addrs {
+    fn from(a: &ffi::SkAddrs) -> Self {
+        Self {
+            saddr: a.saddr,
+            daddr: a.daddr,
+            sport: a.sport,
+            dport: a.dport,
+        }
+    }
+}
+
 /// A congestion control algorithm.
 ///
 /// `ssthresh`, `cong_avoid` and `undo_cwnd` are required by the kernel; the
@@ -369,12 +380,7 @@ impl<'a, T: Algorithm> Sock<'a, T> {
         if !unsafe { ffi::tpc_shim_sk_addrs(self.sk.as_ptr(), &mut a) } {
             return None;
         }
-        Some(Addrs {
-            saddr: a.saddr,
-            daddr: a.daddr,
-            sport: a.sport,
-            dport: a.dport,
-        })
+        Some(Addrs::from(&a))
     }
 
     /// The socket's counters, without a rate sample (as in
@@ -810,13 +816,7 @@ unsafe extern "C" fn synack_cb<T: Algorithm>(
         return;
     }
     // SAFETY: The shim passes a valid `tpc_sk_addrs` for the call.
-    let a = unsafe { &*a };
-    let a = Addrs {
-        saddr: a.saddr,
-        daddr: a.daddr,
-        sport: a.sport,
-        dport: a.dport,
-    };
+    let a = Addrs::from(unsafe { &*a });
     let Some(s) = NonNull::new(s) else { return };
     // INVARIANT: The shim's handle, valid for the call, header not yet
     // inserted.
