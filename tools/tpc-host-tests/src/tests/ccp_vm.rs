@@ -99,11 +99,17 @@ pub(crate) const CORPUS: &[(&str, &str)] = &[
     ),
 ];
 
-fn compile(src: &str) -> Vec<u8> {
+/// portus' INSTALL bytes of `src` (uid 9).
+pub(crate) fn compile(src: &str) -> Vec<u8> {
     let (bin, _) = portus::lang::compile(src.as_bytes(), &[]).expect("portus compiles");
+    install_bytes(bin, 9)
+}
+
+/// portus' serialisation of the INSTALL of `bin` as program `uid`.
+pub(crate) fn install_bytes(bin: portus::lang::Bin, uid: u32) -> Vec<u8> {
     let m = serialize::install::Msg {
         sid: 0,
-        program_uid: 9,
+        program_uid: uid,
         num_events: bin.events.len() as u32,
         num_instrs: bin.instrs.len() as u32,
         instrs: bin,
@@ -230,14 +236,7 @@ fn conformance_fixture_reports_every_ten_acks() {
         .expect("fixture")
         .1;
     let (bin, scope) = portus::lang::compile(src.as_bytes(), &[]).expect("compiles");
-    let m = serialize::install::Msg {
-        sid: 0,
-        program_uid: 3,
-        num_events: bin.events.len() as u32,
-        num_instrs: bin.instrs.len() as u32,
-        instrs: bin,
-    };
-    let p = verify_msg(&serialize::serialize(&m).expect("ser")).expect("verifies");
+    let p = verify_msg(&install_bytes(bin, 3)).expect("verifies");
     let idx = |name: &str| match scope.get(name).expect("in scope") {
         portus::lang::Reg::Report(i, _, _) | portus::lang::Reg::Control(i, _, _) => u32::from(*i),
         r => panic!("{r:?}"),

@@ -301,21 +301,15 @@ fn portus_installs_round_trip() {
     for (name, src) in super::ccp_vm::CORPUS {
         let (bin, _) =
             portus::lang::compile(src.as_bytes(), &[]).unwrap_or_else(|e| panic!("{name}: {e:?}"));
-        let m = serialize::install::Msg {
-            sid: 0,
-            program_uid: 9,
-            num_events: bin.events.len() as u32,
-            num_instrs: bin.instrs.len() as u32,
-            instrs: bin,
-        };
-        let bytes = serialize::serialize(&m).expect("portus serialises");
+        let (ne, ni) = (bin.events.len(), bin.instrs.len());
+        let bytes = super::ccp_vm::install_bytes(bin, 9);
         let AgentMsg::Install(i) = decode_agent(&bytes).unwrap_or_else(|e| panic!("{name}: {e:?}"))
         else {
             panic!("{name}: not an INSTALL")
         };
         assert_eq!(
             (i.uid, i.num_events(), i.num_instrs()),
-            (9, m.num_events as usize, m.num_instrs as usize),
+            (9, ne, ni),
             "{name}"
         );
         assert_eq!(enc(|o| encode_install(o, &i)), bytes, "{name}");
