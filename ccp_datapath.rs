@@ -19,6 +19,7 @@
 //! that box (`GFP_ATOMIC`, at `init`); programs are allocated in `write`.
 //! See `Documentation/admin-guide.rst`, "CCP datapath".
 
+use crate::augment::FlowTrack;
 use crate::ccp_vm::{self, Abort, Machine, Prims, Program, UpdateEffect, ABORT_KINDS};
 use crate::ccp_wire::{self, AgentMsg, Create, UpdateField, WireError};
 use crate::knobs::Knob;
@@ -27,7 +28,7 @@ use crate::sys::bh_lock::{StaticBhLock, StaticLockId};
 use crate::sys::cong::{self, CaState, CcpSample, OpsSlot, Sock};
 use crate::sys::miscdev::{self, Readiness, Waker};
 use crate::sys::{self, err};
-use crate::{now_ns, QueueBuf, KNOBS};
+use crate::{augment_ack, augment_init, now_ns, QueueBuf, Tracked, KNOBS};
 use core::pin::Pin;
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use kernel::c_str;
@@ -378,6 +379,14 @@ pub(crate) struct CcpSock {
     last_sacked: u32,
     last_ce: u32,
     was_timeout: bool,
+    /// Augmenter's bookkeeping.
+    aug: FlowTrack,
+}
+
+impl Tracked for CcpSock {
+    fn track(&mut self) -> &mut FlowTrack {
+        &mut self.aug
+    }
 }
 
 /// `now` (`ktime_get_ns`) in µs since load (`Ack.now`, `Micros`).
@@ -608,6 +617,9 @@ impl cong::Algorithm for Ccp {
         // kernel updates none for a `cong_control` algorithm.
         sk.pacing_init();
         sk.set_pacing_rate(UNPACED);
+        // Before CREATE, so that the agent learns the window the flow
+        // starts with.
+        augment_init(sk, false);
         let s = sk.ccp_sample();
         let vm = KBox::new(
             FlowVm {
@@ -638,6 +650,7 @@ impl cong::Algorithm for Ccp {
     }
 
     fn release(sk: &mut Sock<'_, Self>) {
+        augment_ack(sk, now_ns(), true);
         let Some(d) = sk.data() else { return };
         if d.sid == 0 {
             return;
@@ -683,6 +696,7 @@ impl cong::Algorithm for Ccp {
 
     fn cong_control(sk: &mut Sock<'_, Self>, ack: u32, _flag: i32, s: &CcpSample) {
         let now_ns = now_ns();
+        augment_ack(sk, now_ns, false);
         let now = us_since_load(now_ns);
         let Some(d) = sk.data() else { return };
         let prims = primitives(d, s, now);

@@ -32,6 +32,8 @@ use kernel::sync::{new_mutex, Mutex};
 use kernel::time::Ktime;
 use kernel::uaccess::{UserSliceReader, UserSliceWriter};
 
+#[path = "tpc/augment.rs"]
+mod augment;
 #[path = "ccp_datapath.rs"]
 mod ccp_datapath;
 #[path = "ccp/vm.rs"]
@@ -63,6 +65,7 @@ mod synack;
 #[path = "rust/mod.rs"]
 mod sys;
 
+use augment::FlowTrack;
 use counters::{Counter, Counters};
 use events::{Event, EventLog, UpdateEvent};
 use exp3::{Draw, FlowExp3};
@@ -71,11 +74,11 @@ use knobs::{Knob, Knobs};
 use paths::{
     AddrFmt, Entry, PathError, PathTable, Prefix, Reason, Srh, Strategy, StrategyKind, MAX_PREFIXES,
 };
-use proto::{Exp3Req, FailoverReq, ProtoError, Request};
+use proto::{AugReq, Exp3Req, FailoverReq, ProtoError, Request};
 use ring::MsgRing;
 use synack::{ConnKey, Pending, SynCache};
 use sys::bh_lock::{BhSpinLock, StaticBhLock, StaticLockId};
-use sys::cong::{self, Addrs, CaState, LockedSock, OpsSlot, Phase, Sock, SynAck};
+use sys::cong::{self, Addrs, AugSample, CaState, LockedSock, OpsSlot, Phase, Sock, SynAck};
 use sys::miscdev::{self, Readiness, Waker};
 use sys::{err, sockopt, sysctl};
 
@@ -164,9 +167,9 @@ struct TpcSock {
     cong_avoid_calls: u32,
     /// Failover state.
     flow: Flow,
-    /// The strategy in force; `None` while the destination has no paths
-    /// (the connection is not managed).
-    strategy: Option<Strategy>,
+    /// The destination had paths: failover and EXP3 manage the connection
+    /// (with the strategy its entry has at each signal).
+    managed: bool,
     /// Current path index.
     path: u8,
     /// Generation of the table entry whose path `path` was applied; 0
@@ -182,6 +185,14 @@ struct TpcSock {
     moves: u32,
     /// EXP3 state of the connection.
     exp3: FlowExp3,
+    /// Augmenter's bookkeeping.
+    aug: FlowTrack,
+}
+
+impl Tracked for TpcSock {
+    fn track(&mut self) -> &mut FlowTrack {
+        &mut self.aug
+    }
 }
 
 /// The failover signals.
@@ -431,15 +442,15 @@ fn start_path(sk: &mut Sock<'_, Tpc>, now: i64) {
                 (d, x.hook_bytes)
             });
             let new = draw.map_or(0, |(d, _)| usize::from(d.path));
-            Some((s, e.paths()[new].srh, e.generation, new, draw))
+            Some((e.paths()[new].srh, e.generation, new, draw))
         })
     };
-    let Some((strategy, srh, generation, new, draw)) = found else {
+    let Some((srh, generation, new, draw)) = found else {
         return;
     };
     let mark = byte_mark(sk.snd_una(), sk.rcv_nxt());
     if let Some(d) = sk.data() {
-        d.strategy = Some(strategy);
+        d.managed = true;
         d.flow = Flow::new(now);
         if let Some((dr, hook)) = draw {
             d.exp3.drawn(&dr, mark, hook);
@@ -525,7 +536,7 @@ fn on_signal(sk: &mut Sock<'_, Tpc>, sig: Signal) {
     let Some(mut st) = sk.data().map(|d| *d) else {
         return;
     };
-    if st.strategy.is_none() || st.closing || st.pinned {
+    if !st.managed || st.closing || st.pinned {
         return;
     }
     if phase == Phase::Closing {
@@ -553,7 +564,6 @@ fn on_signal(sk: &mut Sock<'_, Tpc>, sig: Signal) {
             None => None,
             Some(e) => {
                 let s = effective_strategy(e);
-                st.strategy = Some(s);
                 let v = match sig {
                     Signal::Rto => st.flow.on_rto(&s, snd_una, now),
                     Signal::Dup => st.flow.on_dup(&s, rcv_nxt),
@@ -679,6 +689,192 @@ fn exp3_report(sk: &mut Sock<'_, Tpc>, when: Report) {
     }
 }
 
+// ---- Augmenter ---------------------------------------------------------
+
+/// Per-socket data that carries Augmenter's bookkeeping.
+pub(crate) trait Tracked {
+    /// The bookkeeping.
+    fn track(&mut self) -> &mut FlowTrack;
+}
+
+/// The `augment_*` sysctls.
+fn aug_settings() -> augment::Settings {
+    let g = |k| KNOBS.get(k).max(0) as u32;
+    augment::Settings {
+        floor: g(Knob::AugFloor),
+        ceiling: g(Knob::AugCeiling),
+        half_life_ms: g(Knob::AugHalfLifeMs),
+        stale_ms: g(Knob::AugStaleMs),
+    }
+}
+
+fn aug_counters(s: &AugSample) -> augment::FlowCounters {
+    augment::FlowCounters {
+        bytes_acked: s.bytes_acked,
+        lost: s.lost,
+        min_rtt_us: s.min_rtt_us,
+        mss: s.mss,
+    }
+}
+
+/// At congestion-control `init`: tracks the connection if its destination
+/// has a path-table entry, and sets its initial window by the entry's
+/// policy. The window is only set before any data was sent and unless the
+/// handshake needed more than one retransmission (the kernel then starts
+/// at 1 on purpose). `pace`: the algorithm leaves pacing to the kernel, so
+/// a raised window may be paced (`augment_pacing`).
+pub(crate) fn augment_init<T: cong::Algorithm>(sk: &mut Sock<'_, T>, pace: bool)
+where
+    T::Data: Tracked,
+{
+    if !matches!(sk.phase(), Phase::SynRecv | Phase::Established) {
+        return;
+    }
+    let Some(a) = sk.addrs() else { return };
+    let s = sk.aug_sample();
+    let now = now_ns();
+    let fresh_start = s.data_segs_out == 0 && s.total_retrans <= 1;
+    let est = {
+        let mut t = PATHS.lock();
+        let Some(e) = t.lookup(&a.daddr) else { return };
+        e.agg.open_flow();
+        let est = fresh_start
+            .then(|| e.agg.window(&e.augment, now, s.mss, &aug_settings()))
+            .flatten();
+        if fresh_start && est.is_none() && e.augment.policy == augment::Policy::Learned {
+            COUNTERS.inc(Counter::AugNoData);
+        }
+        est
+    };
+    COUNTERS.inc(Counter::AugFlows);
+    let mut t = FlowTrack::default();
+    t.start(&aug_counters(&s), ms32(now));
+    if let Some(est) = est {
+        let rwnd = s.snd_wnd / s.mss.max(1);
+        let w = augment::conn_window(est.window, s.snd_cwnd, rwnd, s.snd_cwnd_clamp);
+        if w < est.window {
+            COUNTERS.inc(Counter::AugCapped);
+        }
+        sk.set_cwnd(w);
+        COUNTERS.inc(Counter::AugWindows);
+        if pace && w > s.snd_cwnd && KNOBS.get(Knob::AugPacing) != 0 {
+            // The kernel's slow-start pacing (twice cwnd per RTT) spreads
+            // the first flight; it updates the rate on every ACK.
+            sk.pacing_init();
+            if s.srtt_us > 0 {
+                let bytes = 2 * u64::from(w) * u64::from(s.mss);
+                sk.set_pacing_rate(bytes * 1_000_000 / u64::from(s.srtt_us));
+            }
+        }
+    }
+    if let Some(d) = sk.data() {
+        *d.track() = t;
+    }
+}
+
+/// On an ACK at `now`: folds what the connection delivered into its
+/// prefix's aggregate, at most every [`augment::REPORT_MS`]. `last`: the
+/// connection is being released (report what is left, then stop).
+pub(crate) fn augment_ack<T: cong::Algorithm>(sk: &mut Sock<'_, T>, now: i64, last: bool)
+where
+    T::Data: Tracked,
+{
+    let now_ms = ms32(now);
+    match sk.data().map(|d| *d.track()) {
+        Some(t) if t.tracked && (last || t.due(now_ms)) => {}
+        _ => return,
+    }
+    let c = aug_counters(&sk.aug_sample());
+    let Some(a) = sk.addrs() else { return };
+    let Some(d) = sk.data() else { return };
+    let t = d.track();
+    let report = t.take(&c, now_ms);
+    if last {
+        t.tracked = false;
+    }
+    let mut t = *t;
+    if report.is_none() && !last {
+        return;
+    }
+    if let Some(e) = PATHS.lock().lookup(&a.daddr) {
+        if let Some(r) = &report {
+            e.agg.report(&mut t, r, now, &aug_settings());
+        }
+        if last {
+            e.agg.close_flow();
+        }
+    }
+    if report.is_some() {
+        COUNTERS.inc(Counter::AugReports);
+    }
+    if let Some(d) = sk.data() {
+        *d.track() = t;
+    }
+}
+
+/// Applies an Augmenter policy change; see `struct tpc_augment_set` in the
+/// uapi header.
+fn set_augment(r: &AugReq) -> Result<augment::Config, (Error, &'static str)> {
+    let prefix = Prefix::new(r.prefix.addr, r.prefix.len).map_err(|e| (EINVAL, e.as_str()))?;
+    let c = augment::Config::from_wire(r.kind, r.fixed, r.floor, r.ceiling, &aug_settings())
+        .map_err(|e| (EINVAL, e.as_str()))?;
+    PATHS
+        .lock()
+        .set_augment(prefix, c)
+        .map_err(|_| (ENOENT, "no path-table entry for the prefix"))?;
+    Ok(c)
+}
+
+/// The Augmenter state of `prefix`, windows computed for `mss`.
+fn augment_state(prefix: Prefix, mss: u32) -> Result<proto::AugStateView, (Error, &'static str)> {
+    let prefix = Prefix::new(prefix.addr, prefix.len).map_err(|e| (EINVAL, e.as_str()))?;
+    let mss = if mss == 0 {
+        proto::AUG_DEFAULT_MSS
+    } else {
+        mss
+    };
+    let x = aug_settings();
+    let now = now_ns();
+    let mut t = PATHS.lock();
+    let e = t
+        .get_mut(prefix)
+        .ok_or((ENOENT, "no path-table entry for the prefix"))?;
+    let (lo, hi) = e.augment.bounds(&x);
+    let learned = e.agg.learned(now, mss, lo, hi, &x);
+    let window = e
+        .agg
+        .window(&e.augment, now, mss, &x)
+        .map_or(0, |w| w.window);
+    let avg = e.agg.averages(now, &x);
+    let a = avg.unwrap_or_default();
+    Ok(proto::AugStateView {
+        prefix,
+        policy: e.augment.policy.kind(),
+        flags: if avg.is_some() { proto::AUG_F_FRESH } else { 0 },
+        fixed: match e.augment.policy {
+            augment::Policy::Fixed(n) => n,
+            _ => 0,
+        },
+        floor: e.augment.floor,
+        ceiling: e.augment.ceiling,
+        eff_floor: lo,
+        eff_ceiling: hi,
+        open: e.agg.open,
+        mss,
+        window,
+        learned: learned.map_or(0, |l| l.window),
+        half_life_ms: x.half_life_ms,
+        rate_bps: a.rate_bps,
+        flows_milli: a.flows_milli,
+        min_rtt_us: a.min_rtt_us,
+        loss_ppm: a.loss_ppm,
+        age_ms: e.agg.age_ms(now).unwrap_or(u64::MAX),
+        bins: e.agg.bins,
+        share_bps: learned.map_or(0, |l| l.share_bps),
+        bdp_bytes: learned.map_or(0, |l| l.bdp_bytes),
+    })
+}
+
 #[vtable]
 impl cong::Algorithm for Tpc {
     const NAME: &'static CStr = c_str!("tpc");
@@ -691,6 +887,8 @@ impl cong::Algorithm for Tpc {
         }
         COUNTERS.inc(Counter::ConnsInitialized);
         start_path(sk, now);
+        // After the path: its routing header sets the MSS.
+        augment_init(sk, true);
     }
 
     fn release(sk: &mut Sock<'_, Self>) {
@@ -699,6 +897,7 @@ impl cong::Algorithm for Tpc {
         if sk.data().is_some() {
             COUNTERS.inc(Counter::ConnsReleased);
             exp3_report(sk, Report::Close);
+            augment_ack(sk, now_ns(), true);
         }
     }
 
@@ -733,6 +932,7 @@ impl cong::Algorithm for Tpc {
     }
 
     fn pkts_acked(sk: &mut Sock<'_, Self>, _pkts: u32, rtt_us: Option<u32>) {
+        augment_ack(sk, now_ns(), false);
         let Some(rtt) = rtt_us else {
             return;
         };
@@ -740,7 +940,7 @@ impl cong::Algorithm for Tpc {
         let mark = byte_mark(snd_una, sk.rcv_nxt());
         let due = match sk.data() {
             // Kept whatever the strategy: it may become TimeoutChanger.
-            Some(d) if d.strategy.is_some() => {
+            Some(d) if d.managed => {
                 d.flow.on_rtt_sample(now_ns());
                 d.exp3.on_rtt(rtt, snd_una);
                 d.exp3.due(mark)
@@ -819,7 +1019,7 @@ fn conn_info(sk: &mut LockedSock<'_>, out: &mut [u8]) -> Result<usize, SockoptEr
         info.age_ns = u64::from(ms32(now_ns()).wrapping_sub(d.init_ms)) * 1_000_000;
         info.moves = d.moves;
         info.retrans = d.flow.retrans;
-        if d.strategy.is_some() {
+        if d.managed {
             info.flags |= proto::CONN_F_MANAGED;
             info.path = u32::from(d.path);
             info.npaths = npaths;
@@ -886,9 +1086,9 @@ fn path_request(sk: &mut LockedSock<'_>, req: PathRequest) -> Result<(), Sockopt
             }
             _ => (e.next_after(old), Reason::Request),
         };
-        if st.strategy.is_none() {
+        if !st.managed {
             // Started before its destination had paths: managed from now.
-            st.strategy = Some(effective_strategy(e));
+            st.managed = true;
             st.flow = Flow::new(now);
         }
         Move {
@@ -1225,6 +1425,27 @@ fn answer(file: &CtlFile, req: Request<'_>, seq: u32, out: &mut [u8]) -> Result<
         }
         Request::CcpGet => proto::encode_ccp_status(out, seq, ccp_datapath::status().into_iter())
             .map_err(proto_err),
+        Request::AugSet(r) => {
+            let c = set_augment(&r).map_err(|(e, why)| {
+                COUNTERS.inc(Counter::DevMsgsRejected);
+                warn_rl!(
+                    "/dev/tpc: augment setting for {} refused: {}\n",
+                    r.prefix,
+                    why
+                );
+                e
+            })?;
+            pr_info!("augment policy of {}: {}\n", r.prefix, c.policy.name());
+            proto::encode_ack(out, seq).map_err(proto_err)
+        }
+        Request::AugGet { prefix, mss } => {
+            let v = augment_state(prefix, mss).map_err(|(e, why)| {
+                COUNTERS.inc(Counter::DevMsgsRejected);
+                warn_rl!("/dev/tpc: augment query for {} refused: {}\n", prefix, why);
+                e
+            })?;
+            proto::encode_aug_state(out, seq, &v).map_err(proto_err)
+        }
         Request::Hello { .. } | Request::GetCounters | Request::GetKnobs => {
             answer_query(req, seq, out).map_err(proto_err)
         }
@@ -1434,12 +1655,18 @@ impl kernel::Module for TcpPathChanger {
         let mut knob_table = KVec::with_capacity(knobs::KNOB_COUNT, GFP_KERNEL)?;
         for k in knobs::ALL {
             let d = k.def();
+            let (lo, hi) = k.linked_bounds();
+            let bound = |o: Option<Knob>, c: &'static i32| {
+                o.map_or(sysctl::Bound::Const(c), |o| {
+                    sysctl::Bound::Knob(KNOBS.cell(o))
+                })
+            };
             knob_table.push(
                 sysctl::IntKnob {
                     name: d.name,
                     value: KNOBS.cell(k),
-                    min: &d.min,
-                    max: &d.max,
+                    min: bound(lo, &d.min),
+                    max: bound(hi, &d.max),
                 },
                 GFP_KERNEL,
             )?;

@@ -33,7 +33,7 @@ use core::marker::PhantomData;
 use core::mem::{align_of, size_of, MaybeUninit};
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicPtr, Ordering};
-pub(crate) use ffi::CcpSample;
+pub(crate) use ffi::{AugSample, CcpSample};
 use kernel::bindings::sock;
 use kernel::error::{from_err_ptr, VTABLE_DEFAULT_ERROR};
 use kernel::ffi::{c_int, c_void};
@@ -390,6 +390,14 @@ impl<'a, T: Algorithm> Sock<'a, T> {
         // SAFETY: As in `snd_cwnd`; a NULL rate sample is allowed and `s`
         // is valid for writes.
         unsafe { ffi::tpc_shim_ccp_sample(self.sk.as_ptr(), core::ptr::null(), &mut s) };
+        s
+    }
+
+    /// What Augmenter reads from the socket.
+    pub(crate) fn aug_sample(&self) -> AugSample {
+        let mut s = AugSample::default();
+        // SAFETY: As in `snd_cwnd`; `s` is valid for writes.
+        unsafe { ffi::tpc_shim_aug_sample(self.sk.as_ptr(), &mut s) };
         s
     }
 

@@ -137,6 +137,36 @@ pub(crate) struct CcpSample {
 
 const _: () = assert!(core::mem::size_of::<CcpSample>() == 96);
 
+/// `struct tpc_aug_sample` (size pinned to 48 bytes in the shim).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct AugSample {
+    /// `tcp_sock.bytes_acked`.
+    pub(crate) bytes_acked: u64,
+    /// `tcp_sock.delivered`.
+    pub(crate) delivered: u32,
+    /// `tcp_sock.lost`.
+    pub(crate) lost: u32,
+    /// `tcp_min_rtt()` in µs (`!0`: none).
+    pub(crate) min_rtt_us: u32,
+    /// Smoothed RTT in µs (0: none).
+    pub(crate) srtt_us: u32,
+    /// `mss_cache`.
+    pub(crate) mss: u32,
+    /// `snd_cwnd`.
+    pub(crate) snd_cwnd: u32,
+    /// `snd_cwnd_clamp`.
+    pub(crate) snd_cwnd_clamp: u32,
+    /// `snd_wnd`, bytes.
+    pub(crate) snd_wnd: u32,
+    /// `data_segs_out`.
+    pub(crate) data_segs_out: u32,
+    /// `total_retrans`.
+    pub(crate) total_retrans: u32,
+}
+
+const _: () = assert!(core::mem::size_of::<AugSample>() == 48);
+
 /// `struct tpc_chr_ops`.
 #[repr(C)]
 pub(crate) struct ChrOps {
@@ -203,6 +233,7 @@ extern "C" {
     ) -> c_int;
     pub(crate) fn tpc_shim_sk_net_cookie(sk: *const sock) -> u64;
     pub(crate) fn tpc_shim_ccp_sample(sk: *const sock, rs: *const c_void, out: *mut CcpSample);
+    pub(crate) fn tpc_shim_aug_sample(sk: *const sock, out: *mut AugSample);
     pub(crate) fn tpc_shim_tcp_set_cwnd(sk: *mut sock, pkts: u32);
     pub(crate) fn tpc_shim_set_pacing_rate(sk: *mut sock, rate: u64);
     pub(crate) fn tpc_shim_pacing_init(sk: *mut sock);

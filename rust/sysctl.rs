@@ -16,6 +16,25 @@ use core::sync::atomic::AtomicI32;
 use kernel::error::from_err_ptr;
 use kernel::prelude::*;
 
+/// A bound of a knob's range.
+#[derive(Clone, Copy)]
+pub(crate) enum Bound {
+    /// A constant.
+    Const(&'static i32),
+    /// The current value of another knob (read by the handler at each
+    /// write, so that e.g. a ceiling can never go below a floor).
+    Knob(&'static AtomicI32),
+}
+
+impl Bound {
+    fn as_ptr(self) -> *const i32 {
+        match self {
+            Bound::Const(v) => v,
+            Bound::Knob(a) => a.as_ptr(),
+        }
+    }
+}
+
 /// One knob of a table.
 pub(crate) struct IntKnob {
     /// File name.
@@ -23,9 +42,9 @@ pub(crate) struct IntKnob {
     /// Storage; written by the sysctl handler, read by anyone.
     pub(crate) value: &'static AtomicI32,
     /// Smallest accepted value.
-    pub(crate) min: &'static i32,
+    pub(crate) min: Bound,
     /// Largest accepted value.
-    pub(crate) max: &'static i32,
+    pub(crate) max: Bound,
 }
 
 /// A registered sysctl table.
@@ -51,18 +70,18 @@ impl Registration {
                 ffi::SysctlKnob {
                     name: k.name.as_ptr().cast(),
                     data: k.value.as_ptr(),
-                    min: k.min,
-                    max: k.max,
+                    min: k.min.as_ptr(),
+                    max: k.max.as_ptr(),
                 },
                 GFP_KERNEL,
             )?;
         }
         let n = u32::try_from(raw.len()).map_err(|_| EINVAL)?;
         // SAFETY: `path` and the names are NUL-terminated and `'static`;
-        // `data`, `min` and `max` point to `'static` integers. The shim
-        // copies the array. Concurrent writes by `proc_dointvec_minmax`
-        // (`WRITE_ONCE`) and atomic loads are the kernel's usual sysctl
-        // pattern.
+        // `data`, `min` and `max` point to `'static` integers (a bound
+        // may be another knob's atomic). The shim copies the array.
+        // Concurrent writes by `proc_dointvec_minmax` (`WRITE_ONCE`) and
+        // atomic loads are the kernel's usual sysctl pattern.
         let t = from_err_ptr(unsafe {
             ffi::tpc_shim_sysctl_register(path.as_char_ptr(), raw.as_ptr(), n)
         })?;

@@ -45,6 +45,7 @@ static_assert(TPC_CA_PRIV_SIZE ==
 static_assert(sizeof(struct tpc_conn_info) <= TPC_SOCKOPT_BUF);
 static_assert(sizeof(struct tpc_ack_sample) == sizeof(struct ack_sample));
 static_assert(sizeof(struct tpc_ccp_sample) == 96);
+static_assert(sizeof(struct tpc_aug_sample) == 48);
 static_assert(offsetof(struct tpc_ack_sample, rtt_us) ==
 	      offsetof(struct ack_sample, rtt_us));
 static_assert(offsetof(struct tpc_ack_sample, in_flight) ==
@@ -123,6 +124,23 @@ void tpc_shim_ccp_sample(const struct sock *sk, const void *rsv,
 	out->delivered_ce = tp->delivered_ce;
 	out->pending = READ_ONCE(tp->write_seq) - tp->snd_una;
 	out->ca_state = inet_csk(sk)->icsk_ca_state;
+}
+
+void tpc_shim_aug_sample(const struct sock *sk, struct tpc_aug_sample *out)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	out->bytes_acked = tp->bytes_acked;
+	out->delivered = tp->delivered;
+	out->lost = tp->lost;
+	out->min_rtt_us = tcp_min_rtt(tp);
+	out->srtt_us = tp->srtt_us >> 3;
+	out->mss = tp->mss_cache;
+	out->snd_cwnd = tcp_snd_cwnd(tp);
+	out->snd_cwnd_clamp = tp->snd_cwnd_clamp;
+	out->snd_wnd = tp->snd_wnd;
+	out->data_segs_out = tp->data_segs_out;
+	out->total_retrans = tp->total_retrans;
 }
 
 void tpc_shim_tcp_set_cwnd(struct sock *sk, u32 pkts)

@@ -84,6 +84,22 @@ struct tpc_ccp_sample {
 /* Fills *out from sk and rs (rs may be NULL: its fields are 0, rtt -1). */
 void tpc_shim_ccp_sample(const struct sock *sk, const void *rs,
 			 struct tpc_ccp_sample *out);
+/* What Augmenter reads from a socket (tcp_sock fields). */
+struct tpc_aug_sample {
+	u64 bytes_acked;
+	u32 delivered;
+	u32 lost;
+	u32 min_rtt_us;		/* tcp_min_rtt(); ~0: none */
+	u32 srtt_us;		/* µs; 0: none */
+	u32 mss;		/* mss_cache */
+	u32 snd_cwnd;
+	u32 snd_cwnd_clamp;
+	u32 snd_wnd;		/* bytes */
+	u32 data_segs_out;
+	u32 total_retrans;
+};
+/* Fills *out from sk (socket lock held). */
+void tpc_shim_aug_sample(const struct sock *sk, struct tpc_aug_sample *out);
 /* snd_cwnd := clamp(pkts, 1, snd_cwnd_clamp). Socket lock held. */
 void tpc_shim_tcp_set_cwnd(struct sock *sk, u32 pkts);
 /* sk_pacing_rate := min(rate, sk_max_pacing_rate) (WRITE_ONCE). */

@@ -81,10 +81,20 @@ pub(crate) enum Counter {
     /// SYN-ACKs whose routing header could not be inserted (they left on
     /// the routing table's path).
     SynackFailed,
+    /// Connections Augmenter tracks (their destination has a prefix).
+    AugFlows,
+    /// Reports of tracked connections folded into their prefix.
+    AugReports,
+    /// Connections whose initial window Augmenter set.
+    AugWindows,
+    /// `learned` connections left at the kernel's window: no fresh data.
+    AugNoData,
+    /// Initial windows lowered by the receive window or the route's clamp.
+    AugCapped,
 }
 
 /// Number of stored counters.
-pub(crate) const COUNTER_COUNT: usize = 34;
+pub(crate) const COUNTER_COUNT: usize = 39;
 
 /// Names as reported by the counters query, indexed by [`Counter`].
 pub(crate) const NAMES: [&str; COUNTER_COUNT] = [
@@ -122,6 +132,11 @@ pub(crate) const NAMES: [&str; COUNTER_COUNT] = [
     "updates_lost",
     "synack_paths",
     "synack_failed",
+    "augment_flows",
+    "augment_reports",
+    "augment_windows",
+    "augment_no_data",
+    "augment_capped",
 ];
 
 /// Name of the derived gauge of live connections.

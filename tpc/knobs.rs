@@ -55,10 +55,24 @@ pub(crate) enum Knob {
     /// CCP: flows fall back when the agent has answered no report for
     /// this long (ms; 0: only when its file is closed).
     CcpAgentTimeoutMs = 15,
+    /// Augmenter: smallest learned initial window (packets); at most the
+    /// ceiling.
+    AugFloor = 16,
+    /// Augmenter: largest learned initial window (packets); at least the
+    /// floor.
+    AugCeiling = 17,
+    /// Augmenter: half-life of the per-prefix averages (ms).
+    AugHalfLifeMs = 18,
+    /// Augmenter: an aggregate without activity for this long is stale
+    /// (ms).
+    AugStaleMs = 19,
+    /// Augmenter: pace connections whose initial window it raised (the
+    /// kernel's internal pacing; `tpc` only).
+    AugPacing = 20,
 }
 
 /// Number of tunables.
-pub(crate) const KNOB_COUNT: usize = 16;
+pub(crate) const KNOB_COUNT: usize = 21;
 
 /// All tunables in table order.
 pub(crate) const ALL: [Knob; KNOB_COUNT] = [
@@ -78,6 +92,11 @@ pub(crate) const ALL: [Knob; KNOB_COUNT] = [
     Knob::CcpMaxFlows,
     Knob::CcpAlg,
     Knob::CcpAgentTimeoutMs,
+    Knob::AugFloor,
+    Knob::AugCeiling,
+    Knob::AugHalfLifeMs,
+    Knob::AugStaleMs,
+    Knob::AugPacing,
 ];
 
 /// Static description of a tunable.
@@ -192,12 +211,53 @@ pub(crate) static DEFS: [KnobDef; KNOB_COUNT] = [
         min: 0,
         max: 600_000,
     },
+    KnobDef {
+        name: c"augment_floor",
+        default: 10,
+        min: 1,
+        max: 65_535,
+    },
+    KnobDef {
+        name: c"augment_ceiling",
+        default: 512,
+        min: 1,
+        max: 65_535,
+    },
+    KnobDef {
+        name: c"augment_half_life_ms",
+        default: 1000,
+        min: 1,
+        max: 600_000,
+    },
+    KnobDef {
+        name: c"augment_stale_ms",
+        default: 10_000,
+        min: 100,
+        max: 3_600_000,
+    },
+    KnobDef {
+        name: c"augment_pacing",
+        default: 1,
+        min: 0,
+        max: 1,
+    },
 ];
 
 impl Knob {
     /// The tunable's description.
     pub(crate) fn def(self) -> &'static KnobDef {
         &DEFS[self as usize]
+    }
+
+    /// Other tunables that bound this one: `(at least, at most)`. The
+    /// sysctl handler checks them too (its range pointers point at their
+    /// values).
+    pub(crate) fn linked_bounds(self) -> (Option<Knob>, Option<Knob>) {
+        match self {
+            Knob::AugFloor => (None, Some(Knob::AugCeiling)),
+            Knob::AugCeiling => (Some(Knob::AugFloor), None),
+            _ => (None, None),
+        }
     }
 }
 
@@ -231,6 +291,11 @@ impl Knobs {
                 AtomicI32::new(DEFS[13].default),
                 AtomicI32::new(DEFS[14].default),
                 AtomicI32::new(DEFS[15].default),
+                AtomicI32::new(DEFS[16].default),
+                AtomicI32::new(DEFS[17].default),
+                AtomicI32::new(DEFS[18].default),
+                AtomicI32::new(DEFS[19].default),
+                AtomicI32::new(DEFS[20].default),
             ],
         }
     }
@@ -243,7 +308,12 @@ impl Knobs {
     /// Sets a value after checking its range.
     pub(crate) fn set(&self, k: Knob, v: i32) -> Result<(), OutOfRange> {
         let d = k.def();
-        if v < d.min || v > d.max {
+        let (lo, hi) = k.linked_bounds();
+        if v < lo.map_or(d.min, |o| self.get(o))
+            || v > hi.map_or(d.max, |o| self.get(o))
+            || v < d.min
+            || v > d.max
+        {
             return Err(OutOfRange);
         }
         self.values[k as usize].store(v, Ordering::Relaxed);

@@ -13,6 +13,7 @@
 //! (only path 0 may be direct: it means the routing table's path). Lookups
 //! are longest-prefix match over IPv6 prefixes of any length.
 
+use super::augment;
 use super::exp3::Overrides;
 use super::srh::{self, Addr, SrhError, MAX_SRH_LEN};
 use core::fmt;
@@ -339,6 +340,10 @@ pub(crate) struct Entry {
     pub(crate) exp3: Overrides,
     /// Counters of the prefix.
     pub(crate) stats: PrefixStats,
+    /// Augmenter policy of the prefix.
+    pub(crate) augment: augment::Config,
+    /// Augmenter's aggregate of the prefix's recent flows.
+    pub(crate) agg: augment::Aggregate,
     /// Bumped whenever the paths are replaced.
     pub(crate) generation: u32,
 }
@@ -424,8 +429,9 @@ impl<S: AsRef<[Option<Entry>]> + AsMut<[Option<Entry>]>> PathTable<S> {
     }
 
     /// Installs or replaces the paths of `prefix`. Paths whose SRH did not
-    /// change keep their counters; the prefix keeps its counters and
-    /// strategy. All checks come first: on error nothing changed.
+    /// change keep their counters; the prefix keeps its counters, strategy,
+    /// EXP3 overrides, Augmenter policy and aggregate. All checks come
+    /// first: on error nothing changed.
     pub(crate) fn set<'a>(
         &mut self,
         prefix: Prefix,
@@ -482,6 +488,8 @@ impl<S: AsRef<[Option<Entry>]> + AsMut<[Option<Entry>]>> PathTable<S> {
             paths,
             strategy: old.as_ref().and_then(|o| o.strategy),
             exp3: old.as_ref().map_or(Overrides::NONE, |o| o.exp3),
+            augment: old.as_ref().map(|o| o.augment).unwrap_or_default(),
+            agg: old.as_ref().map(|o| o.agg).unwrap_or_default(),
             stats: old.map(|o| o.stats).unwrap_or_default(),
             generation,
         });
@@ -514,6 +522,17 @@ impl<S: AsRef<[Option<Entry>]> + AsMut<[Option<Entry>]>> PathTable<S> {
     pub(crate) fn set_exp3(&mut self, prefix: Prefix, o: Overrides) -> Result<(), PathError> {
         let e = self.get_mut(prefix).ok_or(PathError::NotFound)?;
         e.exp3 = o;
+        Ok(())
+    }
+
+    /// Sets the Augmenter policy of `prefix` (checked by the caller).
+    pub(crate) fn set_augment(
+        &mut self,
+        prefix: Prefix,
+        c: augment::Config,
+    ) -> Result<(), PathError> {
+        let e = self.get_mut(prefix).ok_or(PathError::NotFound)?;
+        e.augment = c;
         Ok(())
     }
 

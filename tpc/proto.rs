@@ -99,6 +99,10 @@ pub(crate) enum MsgType {
     Exp3Get = 0x000A,
     /// Request for the CCP datapath's state and statistics.
     CcpGet = 0x000B,
+    /// Set the Augmenter policy of a prefix.
+    AugSet = 0x000C,
+    /// Read the Augmenter state of a prefix.
+    AugGet = 0x000D,
     /// Reply to [`MsgType::Hello`].
     HelloReply = 0x8001,
     /// Reply to [`MsgType::GetCounters`].
@@ -113,6 +117,8 @@ pub(crate) enum MsgType {
     Exp3State = 0x800A,
     /// Reply to [`MsgType::CcpGet`]: named values, as [`MsgType::Counters`].
     CcpStatus = 0x800B,
+    /// Reply to [`MsgType::AugGet`].
+    AugState = 0x800D,
     /// A path-change event (after [`MsgType::Subscribe`]).
     Event = 0x8010,
     /// An EXP3 weight update (after [`MsgType::Subscribe`]).
@@ -134,6 +140,8 @@ impl MsgType {
             0x0009 => Self::SetExp3,
             0x000A => Self::Exp3Get,
             0x000B => Self::CcpGet,
+            0x000C => Self::AugSet,
+            0x000D => Self::AugGet,
             0x8001 => Self::HelloReply,
             0x8002 => Self::Counters,
             0x8003 => Self::Knobs,
@@ -141,6 +149,7 @@ impl MsgType {
             0x8006 => Self::PathEntry,
             0x800A => Self::Exp3State,
             0x800B => Self::CcpStatus,
+            0x800D => Self::AugState,
             0x8010 => Self::Event,
             0x8011 => Self::Update,
             _ => return None,
@@ -327,7 +336,44 @@ pub(crate) enum Request<'a> {
         /// State index.
         index: u32,
     },
+    /// Set a prefix's Augmenter policy (not yet checked: see
+    /// [`augment::Config::from_wire`]).
+    AugSet(AugReq),
+    /// Read a prefix's Augmenter state.
+    AugGet {
+        /// Prefix address and length, as sent.
+        prefix: Prefix,
+        /// MSS to compute windows with (0: [`AUG_DEFAULT_MSS`]).
+        mss: u32,
+    },
 }
+
+/// An Augmenter policy change (`struct tpc_augment_set`, unchecked).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AugReq {
+    /// Prefix, as sent.
+    pub(crate) prefix: Prefix,
+    /// `augment::POLICY_*`.
+    pub(crate) kind: u8,
+    /// Window of the fixed policy (0 otherwise).
+    pub(crate) fixed: u32,
+    /// Floor (0: the sysctl).
+    pub(crate) floor: u32,
+    /// Ceiling (0: the sysctl).
+    pub(crate) ceiling: u32,
+}
+
+/// Body of `TPC_MSG_AUG_SET`.
+pub(crate) const AUG_SET_BODY_LEN: usize = 32;
+/// Body of `TPC_MSG_AUG_GET`.
+pub(crate) const AUG_GET_BODY_LEN: usize = 24;
+/// Body of `TPC_MSG_AUG_STATE`.
+pub(crate) const AUG_STATE_LEN: usize = 128;
+/// MSS of the windows in an Augmenter state when the request gives none
+/// (IPv6 over a 1500-byte MTU, with TCP timestamps).
+pub(crate) const AUG_DEFAULT_MSS: u32 = 1428;
+/// `tpc_augment_state.flags`: the averages are fresh.
+pub(crate) const AUG_F_FRESH: u8 = 1;
 
 /// Scope of a [`FailoverReq`] meaning "all prefixes" (the sysctls).
 pub(crate) const SCOPE_GLOBAL: u8 = 0xff;
@@ -523,6 +569,25 @@ fn decode_set_exp3(body: &[u8]) -> Result<Request<'_>, ProtoError> {
     }))
 }
 
+/// Decodes `struct tpc_augment_set`; only the reserved bytes are checked.
+fn decode_aug_set(body: &[u8]) -> Result<Request<'_>, ProtoError> {
+    let bad = ProtoError::BadBody;
+    if body.len() != AUG_SET_BODY_LEN || body[18] != 0 || body[19] != 0 {
+        return Err(bad);
+    }
+    let f = |at| get_u32(body, at).ok_or(bad);
+    Ok(Request::AugSet(AugReq {
+        prefix: Prefix {
+            addr: get_addr(body, 0).ok_or(bad)?,
+            len: body[16],
+        },
+        kind: body[17],
+        fixed: f(20)?,
+        floor: f(24)?,
+        ceiling: f(28)?,
+    }))
+}
+
 /// Decodes one request message. Returns the header and the request.
 pub(crate) fn decode_request(buf: &[u8]) -> Result<(Header, Request<'_>), ProtoError> {
     let hdr = Header::decode(buf)?;
@@ -575,6 +640,16 @@ pub(crate) fn decode_request(buf: &[u8]) -> Result<(Header, Request<'_>), ProtoE
         },
         MsgType::SetFailover => decode_failover(body)?,
         MsgType::SetExp3 => decode_set_exp3(body)?,
+        MsgType::AugSet => decode_aug_set(body)?,
+        MsgType::AugGet => {
+            if body.len() != AUG_GET_BODY_LEN {
+                return Err(ProtoError::BadBody);
+            }
+            Request::AugGet {
+                prefix: get_prefix(&body[..PREFIX_FIELD_LEN])?,
+                mss: get_u32(body, PREFIX_FIELD_LEN).ok_or(ProtoError::BadBody)?,
+            }
+        }
         _ => return Err(ProtoError::UnknownType(hdr.ty)),
     };
     Ok((hdr, req))
@@ -756,6 +831,155 @@ pub(crate) fn encode_set_exp3(out: &mut [u8], seq: u32, r: &Exp3Req) -> Result<u
 #[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
 pub(crate) fn encode_exp3_get(out: &mut [u8], seq: u32, index: u32) -> Result<usize, ProtoError> {
     encode_msg(out, MsgType::Exp3Get, seq, |w| w.put_u32(index))
+}
+
+/// Encodes a set-Augmenter request (used by the controller).
+#[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
+pub(crate) fn encode_aug_set(out: &mut [u8], seq: u32, r: &AugReq) -> Result<usize, ProtoError> {
+    encode_msg(out, MsgType::AugSet, seq, |w| {
+        w.put(&r.prefix.addr)?;
+        w.put(&[r.prefix.len, r.kind, 0, 0])?;
+        w.put_u32(r.fixed)?;
+        w.put_u32(r.floor)?;
+        w.put_u32(r.ceiling)
+    })
+}
+
+/// Encodes an Augmenter-state request (used by the controller).
+#[allow(dead_code)] // Used by `tpcctl` and the host tests, not by the module.
+pub(crate) fn encode_aug_get(
+    out: &mut [u8],
+    seq: u32,
+    prefix: &Prefix,
+    mss: u32,
+) -> Result<usize, ProtoError> {
+    encode_msg(out, MsgType::AugGet, seq, |w| {
+        w.put_prefix(&prefix.addr, prefix.len)?;
+        w.put_u32(mss)
+    })
+}
+
+/// A prefix's Augmenter state (`struct tpc_augment_state`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct AugStateView {
+    /// The path-table entry's prefix.
+    pub(crate) prefix: Prefix,
+    /// `augment::POLICY_*`.
+    pub(crate) policy: u8,
+    /// [`AUG_F_FRESH`].
+    pub(crate) flags: u8,
+    /// Window of the fixed policy.
+    pub(crate) fixed: u32,
+    /// Configured floor (0: the sysctl).
+    pub(crate) floor: u32,
+    /// Configured ceiling (0: the sysctl).
+    pub(crate) ceiling: u32,
+    /// Floor in force.
+    pub(crate) eff_floor: u32,
+    /// Ceiling in force.
+    pub(crate) eff_ceiling: u32,
+    /// Tracked connections open to the prefix.
+    pub(crate) open: u32,
+    /// MSS the windows are computed for.
+    pub(crate) mss: u32,
+    /// Window the policy gives a new connection before the per-connection
+    /// caps (0: the kernel's).
+    pub(crate) window: u32,
+    /// The learned estimate (0: no fresh data).
+    pub(crate) learned: u32,
+    /// `augment_half_life_ms` in force.
+    pub(crate) half_life_ms: u32,
+    /// Delivery rate of the prefix's flows, bytes per second.
+    pub(crate) rate_bps: u64,
+    /// Active flows, thousandths.
+    pub(crate) flows_milli: u64,
+    /// Minimum RTT, µs.
+    pub(crate) min_rtt_us: u64,
+    /// Loss, millionths.
+    pub(crate) loss_ppm: u64,
+    /// Since the last active bin ended, ms (`u64::MAX`: never).
+    pub(crate) age_ms: u64,
+    /// Bins folded into the averages.
+    pub(crate) bins: u64,
+    /// A new flow's fair share, bytes per second.
+    pub(crate) share_bps: u64,
+    /// Its bandwidth-delay product, bytes.
+    pub(crate) bdp_bytes: u64,
+}
+
+/// Encodes an Augmenter state.
+pub(crate) fn encode_aug_state(
+    out: &mut [u8],
+    seq: u32,
+    v: &AugStateView,
+) -> Result<usize, ProtoError> {
+    encode_msg(out, MsgType::AugState, seq, |w| {
+        w.put(&v.prefix.addr)?;
+        w.put(&[v.prefix.len, v.policy, v.flags, 0])?;
+        for x in [
+            v.fixed,
+            v.floor,
+            v.ceiling,
+            v.eff_floor,
+            v.eff_ceiling,
+            v.open,
+            v.mss,
+            v.window,
+            v.learned,
+            v.half_life_ms,
+            0,
+        ] {
+            w.put_u32(x)?;
+        }
+        for x in [
+            v.rate_bps,
+            v.flows_milli,
+            v.min_rtt_us,
+            v.loss_ppm,
+            v.age_ms,
+            v.bins,
+            v.share_bps,
+            v.bdp_bytes,
+        ] {
+            w.put_u64(x)?;
+        }
+        Ok(())
+    })
+}
+
+fn decode_aug_state(b: &[u8]) -> Result<AugStateView, ProtoError> {
+    let bad = ProtoError::BadBody;
+    if b.len() != AUG_STATE_LEN || b[19] != 0 || get_u32(b, 60) != Some(0) {
+        return Err(bad);
+    }
+    let u = |at| get_u32(b, at).ok_or(bad);
+    let q = |at| get_u64(b, at).ok_or(bad);
+    Ok(AugStateView {
+        prefix: Prefix {
+            addr: get_addr(b, 0).ok_or(bad)?,
+            len: b[16],
+        },
+        policy: b[17],
+        flags: b[18],
+        fixed: u(20)?,
+        floor: u(24)?,
+        ceiling: u(28)?,
+        eff_floor: u(32)?,
+        eff_ceiling: u(36)?,
+        open: u(40)?,
+        mss: u(44)?,
+        window: u(48)?,
+        learned: u(52)?,
+        half_life_ms: u(56)?,
+        rate_bps: q(64)?,
+        flows_milli: q(72)?,
+        min_rtt_us: q(80)?,
+        loss_ppm: q(88)?,
+        age_ms: q(96)?,
+        bins: q(104)?,
+        share_bps: q(112)?,
+        bdp_bytes: q(120)?,
+    })
 }
 
 /// Encodes an ack.
@@ -1034,6 +1258,8 @@ pub(crate) enum Reply<'a> {
     Exp3State(Exp3StateView<'a>),
     /// One EXP3 update event.
     Update(Delivery<UpdateEvent>),
+    /// One Augmenter state.
+    AugState(AugStateView),
 }
 
 /// One path of a decoded EXP3 state.
@@ -1410,6 +1636,7 @@ pub(crate) fn decode_reply(buf: &[u8]) -> Result<(Header, Reply<'_>), ProtoError
         Some(MsgType::Event) => Reply::Event(decode_event(body)?),
         Some(MsgType::Exp3State) => Reply::Exp3State(decode_exp3_state(body)?),
         Some(MsgType::Update) => Reply::Update(decode_update(body)?),
+        Some(MsgType::AugState) => Reply::AugState(decode_aug_state(body)?),
         _ => return Err(ProtoError::UnknownType(hdr.ty)),
     };
     Ok((hdr, reply))

@@ -50,6 +50,8 @@ enum tpc_msg_type {
 	TPC_MSG_SET_EXP3	= 0x0009,	/* body: struct tpc_exp3_set */
 	TPC_MSG_EXP3_GET	= 0x000A,	/* body: __u32 index */
 	TPC_MSG_CCP_GET		= 0x000B,	/* body: empty */
+	TPC_MSG_AUG_SET		= 0x000C,	/* body: struct tpc_augment_set */
+	TPC_MSG_AUG_GET		= 0x000D,	/* body: struct tpc_augment_get */
 	/* Replies (module -> user space). */
 	TPC_MSG_HELLO_REPLY	= 0x8001,	/* body: struct tpc_hello_reply */
 	TPC_MSG_COUNTERS	= 0x8002,	/* body: tpc_list_hdr + tpc_counter[] */
@@ -58,6 +60,7 @@ enum tpc_msg_type {
 	TPC_MSG_PATH_ENTRY	= 0x8006,	/* body: tpc_path_entry + paths */
 	TPC_MSG_EXP3_STATE	= 0x800A,	/* body: tpc_exp3_state + paths + history */
 	TPC_MSG_CCP_STATUS	= 0x800B,	/* body: tpc_list_hdr + tpc_counter[] */
+	TPC_MSG_AUG_STATE	= 0x800D,	/* body: struct tpc_augment_state */
 	TPC_MSG_EVENT		= 0x8010,	/* body: struct tpc_event */
 	TPC_MSG_EXP3_UPDATE	= 0x8011,	/* body: struct tpc_exp3_update */
 };
@@ -317,6 +320,78 @@ struct tpc_exp3_update {
 	__u32 p_ppm;		/* @52 */
 	__u32 shares_ppm[TPC_MAX_PATHS];	/* @56: weight shares after the update */
 };				/* 88 bytes */
+
+/* ---- Augmenter (initial congestion window) ------------------------- */
+
+#define TPC_AUG_OFF		0	/* the kernel's initial window */
+#define TPC_AUG_FIXED		1	/* tpc_augment_set.fixed packets */
+#define TPC_AUG_LEARNED		2	/* from the prefix's live flows */
+#define TPC_AUG_MAX_WINDOW	65535	/* packets: fixed, floor, ceiling */
+#define TPC_AUG_DEFAULT_MSS	1428	/* tpc_augment_get.mss = 0 */
+#define TPC_AUG_F_FRESH		0x1	/* tpc_augment_state.flags */
+
+/*
+ * TPC_MSG_AUG_SET: set the Augmenter policy of a path table entry. fixed
+ * is the window of TPC_AUG_FIXED (1 ... TPC_AUG_MAX_WINDOW; 0 for the
+ * other policies); floor and ceiling bound the learned window (0: follow
+ * the net.tpc.augment_floor / augment_ceiling sysctls). Errors: EINVAL
+ * bad prefix, policy or window, or a ceiling below the floor (after
+ * filling in the sysctls); ENOENT no entry for the prefix; EBADMSG
+ * reserved not 0.
+ */
+struct tpc_augment_set {
+	__u8  addr[16];		/* @0 */
+	__u8  len;		/* @16 */
+	__u8  policy;		/* @17: TPC_AUG_* */
+	__u8  reserved[2];	/* @18: 0 */
+	__u32 fixed;		/* @20 */
+	__u32 floor;		/* @24 */
+	__u32 ceiling;		/* @28 */
+};				/* 32 bytes */
+
+/*
+ * TPC_MSG_AUG_GET: the Augmenter state of exactly this prefix, windows
+ * computed for mss bytes (0: TPC_AUG_DEFAULT_MSS). Errors: EINVAL bad
+ * prefix, ENOENT no entry for it.
+ */
+struct tpc_augment_get {
+	struct tpc_prefix prefix;	/* @0 */
+	__u32 mss;			/* @20 */
+};					/* 24 bytes */
+
+/*
+ * TPC_MSG_AUG_STATE, reply to TPC_MSG_AUG_GET. window is what the policy
+ * gives a new connection now, before the per-connection caps (peer's
+ * receive window, route cwnd clamp); 0: the kernel's window. learned is
+ * the learned estimate whatever the policy (0: no fresh data). The
+ * averages are valid with TPC_AUG_F_FRESH.
+ */
+struct tpc_augment_state {
+	__u8  addr[16];		/* @0 */
+	__u8  len;		/* @16 */
+	__u8  policy;		/* @17: TPC_AUG_* */
+	__u8  flags;		/* @18: TPC_AUG_F_* */
+	__u8  reserved;		/* @19: 0 */
+	__u32 fixed;		/* @20 */
+	__u32 floor;		/* @24: configured (0: sysctl) */
+	__u32 ceiling;		/* @28: configured (0: sysctl) */
+	__u32 eff_floor;	/* @32: in force */
+	__u32 eff_ceiling;	/* @36: in force */
+	__u32 open;		/* @40: tracked connections open */
+	__u32 mss;		/* @44 */
+	__u32 window;		/* @48: packets */
+	__u32 learned;		/* @52: packets */
+	__u32 half_life_ms;	/* @56 */
+	__u32 reserved2;	/* @60: 0 */
+	__u64 rate_bps;		/* @64: delivery rate, bytes per second */
+	__u64 flows_milli;	/* @72: active flows, thousandths */
+	__u64 min_rtt_us;	/* @80 */
+	__u64 loss_ppm;		/* @88 */
+	__u64 age_ms;		/* @96: since the last active bin (~0: never) */
+	__u64 bins;		/* @104: 100 ms bins folded */
+	__u64 share_bps;	/* @112: a new flow's fair share */
+	__u64 bdp_bytes;	/* @120: share x min RTT (x loss factor) */
+};				/* 128 bytes */
 
 /*
  * Socket options. The block is far above every IP_* / IPV6_* option and

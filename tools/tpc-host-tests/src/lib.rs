@@ -15,6 +15,8 @@
 #[cfg(test)]
 extern crate std;
 
+#[path = "../../../tpc/augment.rs"]
+pub(crate) mod augment;
 #[path = "../../../ccp/vm.rs"]
 pub(crate) mod ccp_vm;
 #[path = "../../../ccp/wire.rs"]

@@ -7,7 +7,7 @@
 
 use crate::events::{Delivery, UpdateEvent};
 use crate::exp3::{Preset, Sample};
-use crate::parse::{srhs_of, Exp3Set, Failover, PathSpec};
+use crate::parse::{fmt_prefix, srhs_of, Exp3Set, Failover, PathSpec};
 use crate::paths::{PathStats, Prefix, Strategy, REASONS};
 use crate::proto::{self, Exp3PathView, MsgType, ProtoError, Reply};
 use crate::{Failure, EXIT_DENIED, EXIT_ERROR, EXIT_NO_MODULE};
@@ -474,6 +474,47 @@ impl Device {
         )
     }
 
+    /// Sends an Augmenter policy.
+    pub(crate) fn set_augment(&mut self, r: &proto::AugReq, what: &str) -> Result<(), Failure> {
+        self.ack(
+            what,
+            &[
+                (
+                    libc::EINVAL,
+                    "bad policy, window, or a ceiling below the floor (with the net.tpc.augment_* sysctls); see dmesg",
+                ),
+                (libc::ENOENT, "no paths for this prefix; add them first"),
+            ],
+            |b, s| proto::encode_aug_set(b, s, r),
+        )
+    }
+
+    /// Reads the Augmenter state of `prefix`, windows for `mss` (0: the
+    /// module's default).
+    pub(crate) fn augment_state(
+        &mut self,
+        prefix: &Prefix,
+        mss: u32,
+    ) -> Result<proto::AugStateView, Failure> {
+        self.call(
+            |b, s| proto::encode_aug_get(b, s, prefix, mss),
+            "an augment state",
+            |r| match r {
+                Reply::AugState(v) => Some(v),
+                _ => None,
+            },
+        )
+        .map_err(|e| {
+            e.into_failure(
+                &format!("augment show {}", fmt_prefix(prefix)),
+                &[(
+                    libc::ENOENT,
+                    "no path-table entry for this prefix (give it exactly as 'tpcctl path show' does)",
+                )],
+            )
+        })
+    }
+
     /// Installs (`excl`: only creates) the paths of `prefix`. `why`, if
     /// given, explains an `EINVAL` (what a local check found wrong).
     pub(crate) fn path_set(
@@ -551,6 +592,7 @@ impl Device {
 mod tests {
     use super::*;
 
+    use crate::augment;
     use crate::events::Event;
     use crate::exp3::{self, Settings, State};
     use crate::fpu_helpers::Sf;
@@ -559,6 +601,14 @@ mod tests {
     use crate::proto::Request;
     use std::cell::RefCell;
     use std::collections::VecDeque;
+
+    /// The fake module's `augment_*` sysctls.
+    const AUG_SETTINGS: augment::Settings = augment::Settings {
+        floor: 10,
+        ceiling: 512,
+        half_life_ms: 1000,
+        stale_ms: 10_000,
+    };
     use std::rc::Rc;
 
     /// The module's side of the device, built from the same pure-logic
@@ -703,6 +753,42 @@ mod tests {
                     seq,
                     [("agent_attached", 1u64), ("flows", 3)].into_iter(),
                 ),
+                Request::AugSet(r) => {
+                    let c = augment::Config::from_wire(
+                        r.kind,
+                        r.fixed,
+                        r.floor,
+                        r.ceiling,
+                        &AUG_SETTINGS,
+                    )
+                    .map_err(|_| os(libc::EINVAL))?;
+                    let p =
+                        Prefix::new(r.prefix.addr, r.prefix.len).map_err(|_| os(libc::EINVAL))?;
+                    st.table.set_augment(p, c).map_err(path_errno)?;
+                    proto::encode_ack(&mut out, seq)
+                }
+                Request::AugGet { prefix, mss } => {
+                    let e = st.table.get_mut(prefix).ok_or(os(libc::ENOENT))?;
+                    let (lo, hi) = e.augment.bounds(&AUG_SETTINGS);
+                    let v = proto::AugStateView {
+                        prefix,
+                        policy: e.augment.policy.kind(),
+                        fixed: match e.augment.policy {
+                            augment::Policy::Fixed(n) => n,
+                            _ => 0,
+                        },
+                        eff_floor: lo,
+                        eff_ceiling: hi,
+                        mss: if mss == 0 {
+                            proto::AUG_DEFAULT_MSS
+                        } else {
+                            mss
+                        },
+                        age_ms: u64::MAX,
+                        ..Default::default()
+                    };
+                    proto::encode_aug_state(&mut out, seq, &v)
+                }
                 Request::Hello { .. } | Request::GetKnobs => return Err(os(libc::EOPNOTSUPP)),
             };
             let n = n.map_err(|_| os(libc::EINVAL))?;

@@ -14,6 +14,9 @@ mod dev;
 mod output;
 mod parse;
 
+#[allow(dead_code)] // The module-side aggregation is not used here.
+#[path = "../../../tpc/augment.rs"]
+mod augment;
 #[allow(dead_code)] // The module-side encoders are not used here.
 #[path = "../../../tpc/events.rs"]
 mod events;
@@ -36,7 +39,8 @@ mod srh;
 use dev::Device;
 use output::emit;
 use parse::{
-    check_paths, fmt_prefix, parse_exp3, parse_failover, parse_path_tokens, parse_prefix, srhs_of,
+    check_paths, fmt_prefix, parse_augment, parse_exp3, parse_failover, parse_path_tokens,
+    parse_prefix, srhs_of,
 };
 use proto::{MsgType, Reply};
 
@@ -134,6 +138,33 @@ PREFIX shows only the states whose key lies inside PREFIX or whose entry is
 PREFIX. --json prints an array of objects (shares and probabilities as
 fractions).";
 
+const AUGMENT_SET_HELP: &str = "\
+Policies (for new connections of the tpc and ccp congestion controls to
+the prefix):
+  off        the kernel's initial window (route initcwnd, else 10)
+  fixed N    N packets
+  learned    the fair share of the prefix's recent delivery rate times
+             its minimum RTT, clamped to [floor, ceiling]
+floor N and ceiling N override the net.tpc.augment_floor and
+augment_ceiling sysctls for this prefix (0 or absent: follow them); the
+ceiling may not be below the floor. Every window is further capped by the
+peer's receive window (never below the kernel's own initial window) and the
+route's cwnd clamp, and is applied only before the first data segment.
+Examples:
+  tpcctl augment set fd00:b::/64 learned
+  tpcctl augment set fd00:b::/64 learned floor 10 ceiling 300
+  tpcctl augment set fd00:b::/64 fixed 40";
+
+const AUGMENT_SHOW_HELP: &str = "\
+Shows the prefix's policy, the window a new connection would get now (before
+the per-connection caps), the learned estimate and how it was reached (fair
+share = delivery rate / (active flows + 1); window = share x min RTT x
+(1 - min(1/2, 10 x loss)) / MSS), and the aggregate: delivery rate, active
+flows, minimum RTT and loss (moving averages with half-life
+net.tpc.augment_half_life_ms), time since the last active 100 ms bin, bins
+folded, open connections. An aggregate idle for net.tpc.augment_stale_ms
+is stale and gives no estimate. --json prints one object.";
+
 const MONITOR_HELP: &str = "\
 Each path change is one line:
   KTIME_NS REASON [SADDR]:SPORT -> [DADDR]:DPORT path OLD -> NEW
@@ -196,6 +227,9 @@ enum Cmd {
     /// Inspect the CCP datapath (congestion control "ccp", /dev/ccpkp).
     #[command(subcommand)]
     Ccp(CcpCmd),
+    /// Augmenter: initial congestion windows from the state of live flows.
+    #[command(subcommand)]
+    Augment(AugmentCmd),
     /// Apply a configuration file (TOML) of paths and failover settings.
     #[command(after_help = APPLY_HELP)]
     Apply {
@@ -258,6 +292,29 @@ enum CcpCmd {
     /// drives, the queue to it and the datapath's statistics (messages,
     /// drops, refused input, program aborts by kind).
     Status,
+}
+
+#[derive(Subcommand)]
+enum AugmentCmd {
+    /// Set the policy of a prefix of the path table.
+    #[command(after_help = AUGMENT_SET_HELP)]
+    Set {
+        /// The prefix (it must have paths).
+        prefix: String,
+        /// off | fixed N | learned, then optionally floor N, ceiling N.
+        #[arg(required = true, num_args = 1.., value_name = "POLICY")]
+        args: Vec<String>,
+    },
+    /// Show a prefix's aggregate and the window a new flow would get.
+    #[command(after_help = AUGMENT_SHOW_HELP)]
+    Show {
+        /// The prefix (exactly as in the path table).
+        prefix: String,
+        /// Compute windows for this MSS in bytes (default 1428: IPv6 over a
+        /// 1500-byte MTU with timestamps).
+        #[arg(long, value_name = "BYTES")]
+        mss: Option<u32>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -491,6 +548,30 @@ fn exp3_cmd(cli: &Cli, cmd: &Exp3Cmd) -> Result<(), Failure> {
     }
 }
 
+fn augment_cmd(cli: &Cli, cmd: &AugmentCmd) -> Result<(), Failure> {
+    match cmd {
+        AugmentCmd::Set { prefix, args } => {
+            let p = parse_prefix(prefix).map_err(|e| Failure::usage("augment set", e))?;
+            let r = parse_augment(p, args).map_err(|e| Failure::usage("augment set", e))?;
+            let what = format!("augment set {}", fmt_prefix(&p));
+            Device::open(&cli.device)?.set_augment(&r, &what)
+        }
+        AugmentCmd::Show { prefix, mss } => {
+            let p = parse_prefix(prefix).map_err(|e| Failure::usage("augment show", e))?;
+            if *mss == Some(0) {
+                return Err(Failure::usage("augment show", "--mss must be at least 1"));
+            }
+            let v = Device::open(&cli.device)?.augment_state(&p, mss.unwrap_or(0))?;
+            if cli.json {
+                emit(&output::augment_json(&v).to_string());
+            } else {
+                output::augment_text(&v).iter().for_each(|l| emit(l));
+            }
+            Ok(())
+        }
+    }
+}
+
 fn run(cli: &Cli) -> Result<(), Failure> {
     match &cli.cmd {
         Cmd::Status => {
@@ -512,6 +593,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             Device::open(&cli.device)?.set_exp3(&x, &what)
         }
         Cmd::Exp3(c) => exp3_cmd(cli, c),
+        Cmd::Augment(c) => augment_cmd(cli, c),
         Cmd::Ccp(CcpCmd::Status) => {
             let st = Device::open(&cli.device)?.ccp_status()?;
             if cli.json {

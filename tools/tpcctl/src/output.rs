@@ -3,10 +3,12 @@
 //! Text and JSON output: path table entries, counters, events, EXP3
 //! states and updates.
 
+use crate::augment;
 use crate::dev::{EntryInfo, Exp3Info, Notice};
 use crate::events::{Delivery, UpdateEvent};
 use crate::parse::{fmt_micro, fmt_prefix, strategy_text, to_hex, waypoint_list};
 use crate::paths::{Reason, REASONS};
+use crate::proto::{self, AugStateView};
 use crate::srh;
 use serde_json::{json, Map, Value};
 use std::io::{self, Write};
@@ -189,6 +191,117 @@ pub(crate) fn ccp_text(st: &[(String, u64)]) -> Vec<String> {
 pub(crate) fn ccp_json(st: &[(String, u64)]) -> Value {
     let m: Map<String, Value> = st.iter().map(|(n, v)| (n.clone(), json!(v))).collect();
     Value::Object(m)
+}
+
+/// Bytes per second as Mbit/s with two decimals.
+fn fmt_mbps(bps: u64) -> String {
+    let c = (u128::from(bps) * 8 + 5_000) / 10_000;
+    format!("{}.{:02} Mbit/s", c / 100, c % 100)
+}
+
+/// The policy's name.
+fn policy_name(v: &AugStateView) -> String {
+    match v.policy {
+        augment::POLICY_OFF => "off".into(),
+        augment::POLICY_FIXED => format!("fixed {}", v.fixed),
+        augment::POLICY_LEARNED => "learned".into(),
+        k => format!("unknown ({k})"),
+    }
+}
+
+/// `augment show` as text.
+pub(crate) fn augment_text(v: &AugStateView) -> Vec<String> {
+    let bound = |own: u32, eff: u32| {
+        if own == 0 {
+            format!("{eff} (sysctl)")
+        } else {
+            eff.to_string()
+        }
+    };
+    let mut out = vec![format!(
+        "{} policy {}, floor {}, ceiling {}",
+        fmt_prefix(&v.prefix),
+        policy_name(v),
+        bound(v.floor, v.eff_floor),
+        bound(v.ceiling, v.eff_ceiling),
+    )];
+    out.push(if v.window == 0 {
+        format!("  new flow: kernel initial window (mss {})", v.mss)
+    } else {
+        format!(
+            "  new flow: {} packets (mss {}; before receive-window and route caps)",
+            v.window, v.mss
+        )
+    });
+    out.push(if v.learned == 0 {
+        "  learned: no fresh data".into()
+    } else {
+        format!(
+            "  learned: {} packets = share {} x min RTT {} ms = {} bytes",
+            v.learned,
+            fmt_mbps(v.share_bps),
+            fmt_us_as_ms(v.min_rtt_us),
+            v.bdp_bytes
+        )
+    });
+    if v.flags & proto::AUG_F_FRESH == 0 {
+        out.push(format!(
+            "  aggregate: {}, {} open flows",
+            if v.age_ms == u64::MAX {
+                "empty".to_string()
+            } else {
+                format!("stale (last active {} ms ago)", v.age_ms)
+            },
+            v.open
+        ));
+    } else {
+        out.push(format!(
+            "  aggregate: rate {}, active flows {}.{:03}, min RTT {} ms, loss {}, last active {} ms ago, {} bins, {} open flows (half-life {} ms)",
+            fmt_mbps(v.rate_bps),
+            v.flows_milli / 1000,
+            v.flows_milli % 1000,
+            fmt_us_as_ms(v.min_rtt_us),
+            fmt_pct(v.loss_ppm.min(u64::from(u32::MAX)) as u32),
+            v.age_ms,
+            v.bins,
+            v.open,
+            v.half_life_ms,
+        ));
+    }
+    out
+}
+
+/// `augment show --json`: one object.
+pub(crate) fn augment_json(v: &AugStateView) -> Value {
+    let opt = |x: u32| if x == 0 { Value::Null } else { json!(x) };
+    json!({
+        "prefix": fmt_prefix(&v.prefix),
+        "policy": match v.policy {
+            augment::POLICY_OFF => "off",
+            augment::POLICY_FIXED => "fixed",
+            augment::POLICY_LEARNED => "learned",
+            _ => "unknown",
+        },
+        "fixed": opt(v.fixed),
+        "floor": v.eff_floor,
+        "ceiling": v.eff_ceiling,
+        "floor_override": opt(v.floor),
+        "ceiling_override": opt(v.ceiling),
+        "mss": v.mss,
+        "window": opt(v.window),
+        "learned": opt(v.learned),
+        "share_bps": v.share_bps,
+        "bdp_bytes": v.bdp_bytes,
+        "fresh": v.flags & proto::AUG_F_FRESH != 0,
+        "rate_bps": v.rate_bps,
+        "flows": v.flows_milli as f64 / 1000.0,
+        "min_rtt_us": v.min_rtt_us,
+        "loss_ppm": v.loss_ppm,
+        "age_ms": if v.age_ms == u64::MAX { Value::Null } else { json!(v.age_ms) },
+        "bins": v.bins,
+        "open": v.open,
+        "half_life_ms": v.half_life_ms,
+    })
 }
 
 /// The lines `monitor` prints for one delivery: a `lost` line first if

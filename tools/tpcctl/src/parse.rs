@@ -6,9 +6,10 @@
 //! Errors are one-line messages without the command's context, which the
 //! caller adds.
 
+use crate::augment::{self, POLICY_FIXED, POLICY_LEARNED, POLICY_OFF};
 use crate::exp3::{self, Overrides, Preset};
 use crate::paths::{self, Prefix, StrategyKind, MAX_PATHS};
-use crate::proto::{self, Exp3Req, FailoverReq};
+use crate::proto::{self, AugReq, Exp3Req, FailoverReq};
 use crate::srh::{self, Addr, MAX_SRH_LEN, MAX_WAYPOINTS};
 use std::fmt::Write as _;
 use std::net::Ipv6Addr;
@@ -705,6 +706,70 @@ pub(crate) fn parse_exp3(mode: &str, args: &[String]) -> Result<Exp3Set, String>
     }
     x.check()?;
     Ok(x)
+}
+
+/// Parses a window in packets (1..=65535) for `what`.
+fn parse_window(what: &str, v: &str) -> Result<u32, String> {
+    v.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=augment::MAX_WINDOW).contains(n) && !v.starts_with('+'))
+        .ok_or_else(|| format!("{what} '{v}': expected packets, 1..{}", augment::MAX_WINDOW))
+}
+
+/// Parses `augment set`'s arguments after the prefix: `off`, `learned` or
+/// `fixed N`, then optionally `floor N` and `ceiling N`. Checks what can be
+/// checked here (a ceiling below a floor given alongside); the module
+/// checks the rest against its sysctls.
+pub(crate) fn parse_augment(prefix: Prefix, args: &[String]) -> Result<AugReq, String> {
+    let mut it = args.iter();
+    let policy = it
+        .next()
+        .ok_or("a policy is needed: off, fixed N or learned")?;
+    let mut r = AugReq {
+        prefix,
+        kind: POLICY_OFF,
+        fixed: 0,
+        floor: 0,
+        ceiling: 0,
+    };
+    match policy.as_str() {
+        "off" => {}
+        "learned" => r.kind = POLICY_LEARNED,
+        "fixed" => {
+            r.kind = POLICY_FIXED;
+            let v = it.next().ok_or("'fixed' needs a window in packets")?;
+            r.fixed = parse_window("fixed window", v)?;
+        }
+        p => {
+            return Err(format!(
+                "unknown policy '{p}' (expected off, fixed N or learned)"
+            ))
+        }
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    while let Some(k) = it.next() {
+        let key = k.as_str();
+        if !matches!(key, "floor" | "ceiling") {
+            return Err(format!(
+                "unknown parameter '{key}' (expected floor or ceiling)"
+            ));
+        }
+        if seen.contains(&key) {
+            return Err(format!("'{key}' given twice"));
+        }
+        seen.push(key);
+        let v = it.next().ok_or_else(|| format!("'{key}' needs a value"))?;
+        let n = parse_window(key, v)?;
+        if key == "floor" {
+            r.floor = n;
+        } else {
+            r.ceiling = n;
+        }
+    }
+    if r.floor != 0 && r.ceiling != 0 && r.ceiling < r.floor {
+        return Err(format!("ceiling {} is below floor {}", r.ceiling, r.floor));
+    }
+    Ok(r)
 }
 
 #[cfg(test)]

@@ -30,6 +30,15 @@
  *   tpc_helper serve ADDR PORT CC BYTES accept connections forever (on a
  *                                       CC listener); send BYTES to each,
  *                                       then close it (one child each)
+ *   tpc_helper serve-iw ADDR PORT CC   accept connections forever (on a
+ *                                       CC listener); each sends an 8-byte
+ *                                       size (little-endian), gets that
+ *                                       many bytes, then EOF; before
+ *                                       sending, print "iw MS CWND mss MSS"
+ *                                       (TCP_INFO: the initial window)
+ *   tpc_helper get ADDR PORT BYTES [CC] ask serve-iw for BYTES, read them
+ *                                       to EOF; print "rx MS BYTES" every
+ *                                       500 ms and "done MS BYTES FCT_US"
  *   tpc_helper fetch ADDR PORT COUNT BYTES
  *                                       COUNT connections one after the
  *                                       other, each reading BYTES to EOF
@@ -1218,6 +1227,101 @@ static int serve(const char *addr, const char *port, const char *cc, uint64_t by
 	}
 }
 
+/* Initial window and MSS of a connection, from TCP_INFO. */
+static int tcp_iw(int fd, unsigned int *cwnd, unsigned int *mss)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return -1;
+	*cwnd = ti.tcpi_snd_cwnd;
+	*mss = ti.tcpi_snd_mss;
+	return 0;
+}
+
+/*
+ * For the Augmenter tests and bench: a server whose clients say how much
+ * they want; the initial window is read before the first byte is sent.
+ */
+static int serve_iw(const char *addr, const char *port, const char *cc)
+{
+	static char buf[65536];
+	int l = listen_on(addr, port), c;
+
+	if (l < 0 || set_cc(l, cc))
+		return 1;
+	signal(SIGCHLD, SIG_IGN);
+	for (;;) {
+		c = accept(l, NULL, NULL);
+		if (c < 0)
+			continue;
+		if (fork() == 0) {
+			unsigned char req[8];
+			unsigned int cwnd = 0, mss = 0;
+			uint64_t left = 0;
+			ssize_t n;
+			int i;
+
+			close(l);
+			if (tcp_iw(c, &cwnd, &mss) == 0)
+				printf("iw %lld %u mss %u\n", now_ms(), cwnd, mss);
+			if (read(c, req, sizeof(req)) != sizeof(req))
+				_exit(1);
+			for (i = 7; i >= 0; i--)
+				left = left << 8 | req[i];
+			while (left) {
+				n = write(c, buf, left < sizeof(buf) ? left : sizeof(buf));
+				if (n <= 0)
+					_exit(1);
+				left -= n;
+			}
+			close(c);
+			_exit(0);
+		}
+		close(c);
+	}
+}
+
+/* One request to serve-iw: progress lines, then the completion time. */
+static int get(const char *addr, const char *port, uint64_t bytes, const char *cc)
+{
+	static char buf[65536];
+	unsigned char req[8];
+	long long t0 = now_ms(), last = t0;
+	struct timespec a, b;
+	uint64_t got = 0;
+	ssize_t n;
+	int fd, i;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	fd = connect_cc(addr, port, cc);
+	if (fd < 0)
+		return 1;
+	for (i = 0; i < 8; i++)
+		req[i] = bytes >> (8 * i);
+	if (write(fd, req, sizeof(req)) != sizeof(req))
+		return 1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		got += n;
+		if (now_ms() - last >= 500) {
+			last = now_ms();
+			printf("rx %lld %llu\n", last, (unsigned long long)got);
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	close(fd);
+	printf("done %lld %llu %lld\n", now_ms(), (unsigned long long)got,
+	       (b.tv_sec - a.tv_sec) * 1000000LL + (b.tv_nsec - a.tv_nsec) / 1000);
+	if (got != bytes) {
+		printf("# got %llu bytes, expected %llu\n", (unsigned long long)got,
+		       (unsigned long long)bytes);
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * For the SYN-ACK test: every accepted connection (on a tpc listener) is
  * told which path it started on.
@@ -1416,6 +1520,10 @@ int main(int argc, char **argv)
 		return serve_path(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "handshake"))
 		return handshake(argv[2], argv[3], atoi(argv[4]));
+	if (argc == 5 && !strcmp(argv[1], "serve-iw"))
+		return serve_iw(argv[2], argv[3], argv[4]);
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "get"))
+		return get(argv[2], argv[3], strtoull(argv[4], NULL, 0), argc == 6 ? argv[5] : NULL);
 	if (argc == 6 && !strcmp(argv[1], "fetch"))
 		return fetch(argv[2], argv[3], atoi(argv[4]), strtoull(argv[5], NULL, 0));
 	fprintf(stderr, "usage: see the comment at the top of tpc_helper.c\n");

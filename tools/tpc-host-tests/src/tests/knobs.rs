@@ -34,9 +34,14 @@ fn table_is_consistent() {
 
 #[test]
 fn set_checks_the_range() {
-    let k = Knobs::new();
     for knob in ALL {
+        // Fresh values per knob: a linked bound (floor and ceiling) is
+        // the other knob's default.
+        let k = Knobs::new();
         let d = knob.def();
+        if let (Some(_), _) | (_, Some(_)) = knob.linked_bounds() {
+            continue;
+        }
         assert_eq!(k.set(knob, d.min - 1), Err(OutOfRange));
         assert_eq!(k.set(knob, d.max + 1), Err(OutOfRange));
         assert_eq!(k.get(knob), d.default, "failed set leaves the value");
@@ -48,4 +53,27 @@ fn set_checks_the_range() {
             d.max
         );
     }
+}
+
+#[test]
+fn floor_and_ceiling_bound_each_other() {
+    let k = Knobs::new();
+    let (f, c) = (Knob::AugFloor, Knob::AugCeiling);
+    assert_eq!(f.linked_bounds(), (None, Some(c)));
+    assert_eq!(c.linked_bounds(), (Some(f), None));
+    let (fd, cd) = (f.def().default, c.def().default);
+    assert!(fd <= cd);
+    // Neither may cross the other; the value stays.
+    assert_eq!(k.set(c, fd - 1), Err(OutOfRange));
+    assert_eq!(k.set(f, cd + 1), Err(OutOfRange));
+    assert_eq!((k.get(f), k.get(c)), (fd, cd));
+    // Equal is fine, and moving one moves the other's limit.
+    k.set(c, fd).unwrap();
+    assert_eq!(k.set(f, fd + 1), Err(OutOfRange));
+    k.set(c, c.def().max).unwrap();
+    k.set(f, f.def().max).unwrap();
+    assert_eq!(k.set(c, c.def().max - 1), Err(OutOfRange));
+    // The static ranges still apply.
+    assert_eq!(k.set(f, 0), Err(OutOfRange));
+    assert_eq!(k.set(c, c.def().max + 1), Err(OutOfRange));
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
+mod augment;
 mod ccp_vm;
 mod ccp_wire;
 mod counters;

@@ -1083,11 +1083,15 @@ fn new_message_types_are_known() {
         (0x8011, MsgType::Update),
         (0x000b, MsgType::CcpGet),
         (0x800b, MsgType::CcpStatus),
+        (0x000c, MsgType::AugSet),
+        (0x000d, MsgType::AugGet),
+        (0x800d, MsgType::AugState),
     ] {
         assert_eq!(MsgType::from_raw(raw), Some(t));
         assert_eq!(t as u16, raw);
     }
-    assert_eq!(MsgType::from_raw(0x000c), None);
+    assert_eq!(MsgType::from_raw(0x000e), None);
+    assert_eq!(MsgType::from_raw(0x800c), None);
     assert_eq!(MsgType::from_raw(0x8012), None);
 }
 

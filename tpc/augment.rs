@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Augmenter: the initial congestion window of a new connection, from the
+//! state of the live flows to the same destination prefix.
+//!
+//! Pure logic, shared by the module and the host tests (no `kernel::`
+//! dependency, no allocation).
+//!
+//! # Model
+//!
+//! Every connection of the `tpc` or `ccp` congestion control whose
+//! destination lies in a prefix of the path table reports, at most every
+//! [`REPORT_MS`], what it delivered since its previous report (bytes,
+//! packets, lost packets) and its minimum RTT. The prefix's [`Aggregate`]
+//! sums the reports in bins of [`BIN_MS`] on a fixed grid and, when a bin
+//! closes, folds it into exponentially weighted moving averages whose
+//! half-life is the `augment_half_life_ms` sysctl:
+//!
+//! - delivery rate: the bin's bytes over the bin's length (all flows
+//!   together);
+//! - active flows: the number of distinct flows that reported in the bin;
+//! - minimum RTT: the smallest minimum RTT reported in the bin;
+//! - loss: lost packets over lost plus delivered packets.
+//!
+//! The first bins are averaged with weights of at least `1/n` (the `n`-th
+//! bin), so that a partial first bin does not bias the averages for
+//! several half-lives.
+//!
+//! Bins without any report are not folded, so an idle period does not
+//! drag the averages towards zero; instead, an aggregate whose last active
+//! bin ended more than `augment_stale_ms` ago is stale: it gives no
+//! estimate, and the next report starts it afresh.
+//!
+//! # Estimate
+//!
+//! A new flow's fair share of the delivery rate is `rate / (flows + 1)`;
+//! its window is that share times the minimum RTT (a bandwidth-delay
+//! product), reduced by `min(1/2, 10 x loss)` when the prefix sees loss,
+//! in packets of the connection's MSS, clamped to `[floor, ceiling]`. The
+//! connection then caps it at the peer's receive window (but never below
+//! the kernel's own initial window) and at the route's `snd_cwnd_clamp`:
+//! see [`conn_window`].
+
+use super::fpu_helpers::Sf;
+
+/// Length of an aggregation bin, in milliseconds.
+pub(crate) const BIN_MS: u32 = 100;
+/// A flow reports at most this often, in milliseconds.
+pub(crate) const REPORT_MS: u32 = 25;
+/// A report this late (ms past due) is dropped: see [`FlowTrack::take`].
+pub(crate) const STALE_REPORT_MS: u32 = 1000;
+/// Largest window the `fixed` policy and the ceiling accept, in packets.
+pub(crate) const MAX_WINDOW: u32 = 65_535;
+
+const NS_PER_MS: i64 = 1_000_000;
+
+/// What a prefix's new connections start with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum Policy {
+    /// The kernel's initial window (route `initcwnd`, else 10).
+    #[default]
+    Off,
+    /// This many packets.
+    Fixed(u32),
+    /// The estimate from the prefix's aggregate.
+    Learned,
+}
+
+/// Wire and uapi values of the policy kinds.
+pub(crate) const POLICY_OFF: u8 = 0;
+/// See [`POLICY_OFF`].
+pub(crate) const POLICY_FIXED: u8 = 1;
+/// See [`POLICY_OFF`].
+pub(crate) const POLICY_LEARNED: u8 = 2;
+
+impl Policy {
+    /// The policy's wire kind.
+    pub(crate) fn kind(self) -> u8 {
+        match self {
+            Self::Off => POLICY_OFF,
+            Self::Fixed(_) => POLICY_FIXED,
+            Self::Learned => POLICY_LEARNED,
+        }
+    }
+
+    /// Name shown by the controller.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Fixed(_) => "fixed",
+            Self::Learned => "learned",
+        }
+    }
+}
+
+/// The global settings (the `augment_*` sysctls).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Settings {
+    /// Smallest learned window, in packets.
+    pub(crate) floor: u32,
+    /// Largest learned window, in packets.
+    pub(crate) ceiling: u32,
+    /// Half-life of the averages, in milliseconds (at least 1).
+    pub(crate) half_life_ms: u32,
+    /// An aggregate without activity for this long gives no estimate.
+    pub(crate) stale_ms: u32,
+}
+
+/// A prefix's Augmenter configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct Config {
+    /// The policy.
+    pub(crate) policy: Policy,
+    /// Floor for this prefix; 0 follows the sysctl.
+    pub(crate) floor: u32,
+    /// Ceiling for this prefix; 0 follows the sysctl.
+    pub(crate) ceiling: u32,
+}
+
+/// Why a configuration was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ConfigError {
+    /// Unknown policy kind.
+    BadPolicy,
+    /// A fixed window of 0 or above [`MAX_WINDOW`].
+    BadFixed,
+    /// A floor or ceiling above [`MAX_WINDOW`].
+    BadBound,
+    /// The ceiling is below the floor (after filling in the sysctls).
+    CeilingBelowFloor,
+}
+
+impl ConfigError {
+    /// Explanation for the log and the controller.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::BadPolicy => "unknown augment policy",
+            Self::BadFixed => "fixed window must be 1..=65535 packets",
+            Self::BadBound => "floor and ceiling must be at most 65535 packets",
+            Self::CeilingBelowFloor => "ceiling below floor",
+        }
+    }
+}
+
+impl Config {
+    /// Builds and checks a configuration from its wire fields, against the
+    /// current sysctls `s` (for bounds that follow them).
+    pub(crate) fn from_wire(
+        kind: u8,
+        fixed: u32,
+        floor: u32,
+        ceiling: u32,
+        s: &Settings,
+    ) -> Result<Self, ConfigError> {
+        let policy = match kind {
+            POLICY_OFF => Policy::Off,
+            POLICY_LEARNED => Policy::Learned,
+            POLICY_FIXED if (1..=MAX_WINDOW).contains(&fixed) => Policy::Fixed(fixed),
+            POLICY_FIXED => return Err(ConfigError::BadFixed),
+            _ => return Err(ConfigError::BadPolicy),
+        };
+        if kind != POLICY_FIXED && fixed != 0 {
+            return Err(ConfigError::BadFixed);
+        }
+        if floor > MAX_WINDOW || ceiling > MAX_WINDOW {
+            return Err(ConfigError::BadBound);
+        }
+        let c = Self {
+            policy,
+            floor,
+            ceiling,
+        };
+        let (lo, hi) = c.bounds(s);
+        if hi < lo {
+            return Err(ConfigError::CeilingBelowFloor);
+        }
+        Ok(c)
+    }
+
+    /// The floor and ceiling in force.
+    pub(crate) fn bounds(&self, s: &Settings) -> (u32, u32) {
+        let pick = |own: u32, global: u32| if own == 0 { global } else { own };
+        (pick(self.floor, s.floor), pick(self.ceiling, s.ceiling))
+    }
+}
+
+/// What a flow delivered since its previous report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Report {
+    /// Bytes newly acknowledged.
+    pub(crate) bytes: u64,
+    /// Packets newly delivered.
+    pub(crate) delivered: u32,
+    /// Packets newly marked lost.
+    pub(crate) lost: u32,
+    /// The flow's minimum RTT in µs; 0: none yet.
+    pub(crate) min_rtt_us: u32,
+}
+
+/// Per-flow bookkeeping, kept in the socket's congestion-control area
+/// (16 bytes: that area is small).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FlowTrack {
+    /// When the flow may report next (ms, modulo 2^32).
+    next_ms: u32,
+    /// `bytes_acked` at the previous report, modulo 2^32 (a flow reports
+    /// far more often than every 4 GiB).
+    bytes_acked: u32,
+    /// `lost` at the previous report.
+    lost: u32,
+    /// Tag of the bin the flow was last counted in (0: none).
+    bin: u16,
+    /// The flow counts towards a prefix (it is in [`Aggregate::open`]).
+    pub(crate) tracked: bool,
+}
+
+/// Cumulative counters of a flow, as the socket has them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FlowCounters {
+    /// `tcp_sock.bytes_acked`.
+    pub(crate) bytes_acked: u64,
+    /// `tcp_sock.lost`.
+    pub(crate) lost: u32,
+    /// `tcp_min_rtt()`, µs (`~0`: none).
+    pub(crate) min_rtt_us: u32,
+    /// `mss_cache` (delivered packets are bytes over it).
+    pub(crate) mss: u32,
+}
+
+impl FlowTrack {
+    /// Starts tracking from the socket's counters `c` at `now_ms`.
+    pub(crate) fn start(&mut self, c: &FlowCounters, now_ms: u32) {
+        *self = Self {
+            tracked: true,
+            next_ms: now_ms,
+            bin: 0,
+            bytes_acked: c.bytes_acked as u32,
+            lost: c.lost,
+        };
+    }
+
+    /// Whether a report is due at `now_ms` (cheap: checked per ACK).
+    pub(crate) fn due(&self, now_ms: u32) -> bool {
+        self.tracked && now_ms.wrapping_sub(self.next_ms) < (1 << 31)
+    }
+
+    /// Takes the report due at `now_ms` from the counters `c`; `None` when
+    /// nothing new was delivered or lost, or when the flow was silent for
+    /// more than [`STALE_REPORT_MS`] (what it delivered then belongs to
+    /// bins long closed; counting it now would inflate the current one).
+    pub(crate) fn take(&mut self, c: &FlowCounters, now_ms: u32) -> Option<Report> {
+        let overdue = now_ms.wrapping_sub(self.next_ms);
+        let stale = overdue > STALE_REPORT_MS && overdue < (1 << 31);
+        let bytes = u64::from((c.bytes_acked as u32).wrapping_sub(self.bytes_acked));
+        let r = Report {
+            bytes,
+            delivered: (bytes / u64::from(c.mss.max(1))) as u32,
+            lost: c.lost.wrapping_sub(self.lost),
+            min_rtt_us: if c.min_rtt_us == u32::MAX {
+                0
+            } else {
+                c.min_rtt_us
+            },
+        };
+        self.next_ms = now_ms.wrapping_add(REPORT_MS);
+        self.bytes_acked = c.bytes_acked as u32;
+        self.lost = c.lost;
+        if stale || (r.bytes == 0 && r.lost == 0) {
+            return None;
+        }
+        Some(r)
+    }
+}
+
+/// The bin being filled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Bin {
+    /// Index on the grid (`now / BIN_MS`), plus one; 0: none open.
+    id: u64,
+    bytes: u64,
+    flows: u32,
+    delivered: u64,
+    lost: u64,
+    /// Smallest minimum RTT reported (0: none).
+    min_rtt_us: u32,
+}
+
+/// The averages of a prefix.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Averages {
+    /// Delivery rate of all flows together, bytes per second.
+    pub(crate) rate_bps: u64,
+    /// Active flows, in thousandths.
+    pub(crate) flows_milli: u64,
+    /// Minimum RTT, µs (0: no sample yet).
+    pub(crate) min_rtt_us: u64,
+    /// Lost over lost plus delivered packets, in millionths.
+    pub(crate) loss_ppm: u64,
+}
+
+/// The recent state of the flows to one prefix.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Aggregate {
+    bin: Bin,
+    /// The averages, once a bin was folded.
+    avg: Option<Averages>,
+    /// End of the last folded bin (ns).
+    last_ns: i64,
+    /// Bins folded since the aggregate (re)started.
+    pub(crate) bins: u64,
+    /// Tracked flows currently open.
+    pub(crate) open: u32,
+}
+
+/// An estimate and how it was reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Estimate {
+    /// The window, in packets, before per-connection caps.
+    pub(crate) window: u32,
+    /// The new flow's fair share, bytes per second (0 for `fixed`).
+    pub(crate) share_bps: u64,
+    /// Bandwidth-delay product of the share, bytes (0 for `fixed`).
+    pub(crate) bdp_bytes: u64,
+}
+
+/// `1 - 2^(-dt/half_life)`, the weight of a new sample `dt` after the last.
+fn weight(dt_ms: u32, half_life_ms: u32) -> Sf {
+    let x = Sf::from_ratio(u64::from(dt_ms), u64::from(half_life_ms.max(1)));
+    // 2^-x = e^(-x ln 2); ln 2 to 18 digits.
+    let ln2 = Sf::from_decimal(0, 693_147_180_559_945_309, 18);
+    Sf::ONE.sub(x.mul(ln2).neg().exp())
+}
+
+/// `avg + w (x - avg)`, rounded, for non-negative values.
+fn ewma(avg: u64, x: u64, w: Sf) -> u64 {
+    if x >= avg {
+        avg.saturating_add(w.mul(Sf::from_u64(x - avg)).round_u64())
+    } else {
+        avg - w.mul(Sf::from_u64(avg - x)).round_u64().min(avg - x)
+    }
+}
+
+impl Aggregate {
+    /// Whether the aggregate has averages that are not stale at `now`.
+    pub(crate) fn fresh(&self, now_ns: i64, s: &Settings) -> bool {
+        self.avg.is_some()
+            && now_ns.saturating_sub(self.last_ns) <= i64::from(s.stale_ms) * NS_PER_MS
+    }
+
+    /// The averages, if fresh at `now`.
+    pub(crate) fn averages(&self, now_ns: i64, s: &Settings) -> Option<Averages> {
+        self.avg.filter(|_| self.fresh(now_ns, s))
+    }
+
+    /// Milliseconds since the last folded bin ended, if any was.
+    pub(crate) fn age_ms(&self, now_ns: i64) -> Option<u64> {
+        self.avg
+            .map(|_| (now_ns.saturating_sub(self.last_ns).max(0) / NS_PER_MS) as u64)
+    }
+
+    /// Closes the open bin if `now` is past it; folds it when it saw data.
+    fn roll(&mut self, now_ns: i64, s: &Settings) {
+        let id = (now_ns.max(0) / (i64::from(BIN_MS) * NS_PER_MS)) as u64 + 1;
+        if self.bin.id == id {
+            return;
+        }
+        let b = core::mem::take(&mut self.bin);
+        self.bin.id = id;
+        if b.id == 0 || (b.bytes == 0 && b.lost == 0) {
+            return;
+        }
+        let end_ns = (b.id as i64) * i64::from(BIN_MS) * NS_PER_MS;
+        if self.avg.is_some()
+            && end_ns.saturating_sub(self.last_ns) > i64::from(s.stale_ms) * NS_PER_MS
+        {
+            // Stale: start afresh rather than blend with old history.
+            self.avg = None;
+            self.bins = 0;
+        }
+        let x = Averages {
+            rate_bps: b.bytes.saturating_mul(1000) / u64::from(BIN_MS),
+            flows_milli: u64::from(b.flows) * 1000,
+            min_rtt_us: u64::from(b.min_rtt_us),
+            loss_ppm: match b.delivered + b.lost {
+                0 => 0,
+                n => b.lost.saturating_mul(1_000_000) / n,
+            },
+        };
+        self.avg = Some(match self.avg {
+            None => x,
+            Some(a) => {
+                // Bias correction at the start: the n-th bin weighs at
+                // least 1/(n+1), so the first (often partial) bin does not
+                // linger for half-lives.
+                let w = weight(BIN_MS, s.half_life_ms).max(Sf::from_ratio(1, self.bins + 1));
+                Averages {
+                    rate_bps: ewma(a.rate_bps, x.rate_bps, w),
+                    flows_milli: ewma(a.flows_milli, x.flows_milli, w),
+                    min_rtt_us: match (a.min_rtt_us, x.min_rtt_us) {
+                        (0, m) | (m, 0) => m,
+                        (a, m) => ewma(a, m, w),
+                    },
+                    loss_ppm: ewma(a.loss_ppm, x.loss_ppm, w),
+                }
+            }
+        });
+        self.last_ns = end_ns;
+        self.bins += 1;
+    }
+
+    /// Adds a flow's report at `now`.
+    pub(crate) fn report(&mut self, t: &mut FlowTrack, r: &Report, now_ns: i64, s: &Settings) {
+        self.roll(now_ns, s);
+        let b = &mut self.bin;
+        // Ids on the grid modulo 65535, plus one: a flow that slept a
+        // multiple of 65535 bins (109 minutes) is not counted again in its
+        // first bin back, which is harmless.
+        let tag = ((b.id % 65_535) + 1) as u16;
+        if t.bin != tag {
+            t.bin = tag;
+            b.flows += 1;
+        }
+        b.bytes = b.bytes.saturating_add(r.bytes);
+        b.delivered = b.delivered.saturating_add(u64::from(r.delivered));
+        b.lost = b.lost.saturating_add(u64::from(r.lost));
+        if r.min_rtt_us != 0 && (b.min_rtt_us == 0 || r.min_rtt_us < b.min_rtt_us) {
+            b.min_rtt_us = r.min_rtt_us;
+        }
+    }
+
+    /// A flow starts counting towards the prefix.
+    pub(crate) fn open_flow(&mut self) {
+        self.open = self.open.saturating_add(1);
+    }
+
+    /// A tracked flow ended.
+    pub(crate) fn close_flow(&mut self) {
+        self.open = self.open.saturating_sub(1);
+    }
+
+    /// The learned window for a new flow of `mss` bytes at `now`, before
+    /// the per-connection caps; `None` without fresh data.
+    pub(crate) fn learned(
+        &mut self,
+        now_ns: i64,
+        mss: u32,
+        floor: u32,
+        ceiling: u32,
+        s: &Settings,
+    ) -> Option<Estimate> {
+        // Fold a finished bin first, so the newest data counts.
+        self.roll(now_ns, s);
+        let a = self.averages(now_ns, s)?;
+        if a.min_rtt_us == 0 || a.rate_bps == 0 {
+            return None;
+        }
+        let share = u128::from(a.rate_bps) * 1000 / u128::from(a.flows_milli + 1000);
+        let cut = (a.loss_ppm.saturating_mul(10)).min(500_000);
+        let bdp =
+            share * u128::from(a.min_rtt_us) / 1_000_000 * u128::from(1_000_000 - cut) / 1_000_000;
+        let pkts = bdp / u128::from(mss.max(1));
+        let window = u32::try_from(pkts)
+            .unwrap_or(u32::MAX)
+            .clamp(floor, ceiling.max(floor));
+        Some(Estimate {
+            window,
+            share_bps: u64::try_from(share).unwrap_or(u64::MAX),
+            bdp_bytes: u64::try_from(bdp).unwrap_or(u64::MAX),
+        })
+    }
+
+    /// The window `c` gives a new flow of `mss` bytes at `now`, before the
+    /// per-connection caps; `None`: keep the kernel's.
+    pub(crate) fn window(
+        &mut self,
+        c: &Config,
+        now_ns: i64,
+        mss: u32,
+        s: &Settings,
+    ) -> Option<Estimate> {
+        match c.policy {
+            Policy::Off => None,
+            Policy::Fixed(n) => Some(Estimate {
+                window: n,
+                share_bps: 0,
+                bdp_bytes: 0,
+            }),
+            Policy::Learned => {
+                let (lo, hi) = c.bounds(s);
+                self.learned(now_ns, mss, lo, hi, s)
+            }
+        }
+    }
+}
+
+/// The window a connection starts with, from the estimate `w`: at most the
+/// peer's receive window (`rwnd_pkts`; a cap that never goes below the
+/// kernel's own initial window `kernel_iw`) and the route's `cwnd_clamp`,
+/// and at least 1.
+pub(crate) fn conn_window(w: u32, kernel_iw: u32, rwnd_pkts: u32, cwnd_clamp: u32) -> u32 {
+    w.min(rwnd_pkts.max(kernel_iw)).min(cwnd_clamp).max(1)
+}
