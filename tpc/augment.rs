@@ -454,18 +454,20 @@ impl Aggregate {
         if a.min_rtt_us == 0 || a.rate_bps == 0 {
             return None;
         }
-        let share = u128::from(a.rate_bps) * 1000 / u128::from(a.flows_milli + 1000);
-        let cut = (a.loss_ppm.saturating_mul(10)).min(500_000);
-        let bdp =
-            share * u128::from(a.min_rtt_us) / 1_000_000 * u128::from(1_000_000 - cut) / 1_000_000;
-        let pkts = bdp / u128::from(mss.max(1));
+        // 64-bit arithmetic (the kernel has no 128-bit division); it
+        // saturates only beyond exabytes per second.
+        let share = a.rate_bps.saturating_mul(1000) / a.flows_milli.saturating_add(1000);
+        let cut = a.loss_ppm.saturating_mul(10).min(500_000);
+        let bdp = share.saturating_mul(a.min_rtt_us) / 1_000_000;
+        let bdp = bdp.saturating_mul(1_000_000 - cut) / 1_000_000;
+        let pkts = bdp / u64::from(mss.max(1));
         let window = u32::try_from(pkts)
             .unwrap_or(u32::MAX)
             .clamp(floor, ceiling.max(floor));
         Some(Estimate {
             window,
-            share_bps: u64::try_from(share).unwrap_or(u64::MAX),
-            bdp_bytes: u64::try_from(bdp).unwrap_or(u64::MAX),
+            share_bps: share,
+            bdp_bytes: bdp,
         })
     }
 

@@ -777,6 +777,8 @@ mod tests {
                             augment::Policy::Fixed(n) => n,
                             _ => 0,
                         },
+                        floor: e.augment.floor,
+                        ceiling: e.augment.ceiling,
                         eff_floor: lo,
                         eff_ceiling: hi,
                         mss: if mss == 0 {
@@ -990,6 +992,54 @@ mod tests {
     fn exp3_set(s: &str) -> Exp3Set {
         let t: Vec<String> = s.split_whitespace().map(String::from).collect();
         parse_exp3(&t[0], &t[1..]).unwrap()
+    }
+
+    #[test]
+    fn augment_set_and_show() {
+        let fake = Fake::new();
+        let mut dev = fake.device();
+        let p = pfx("fd00:9::2/128");
+        let set = |dev: &mut Device, args: &str| {
+            let r = crate::parse::parse_augment(p, &toks(args)).unwrap();
+            dev.set_augment(&r, "augment set")
+        };
+        let e = set(&mut dev, "learned").unwrap_err();
+        assert!(e.msg.contains("no paths for this prefix"), "{}", e.msg);
+        assert!(dev
+            .augment_state(&p, 0)
+            .unwrap_err()
+            .msg
+            .contains("no path-table entry"));
+        dev.path_set(&p, &paths("direct"), true, "path add", None)
+            .unwrap();
+        set(&mut dev, "fixed 40").unwrap();
+        let v = dev.augment_state(&p, 0).unwrap();
+        assert_eq!(
+            (v.policy, v.fixed, v.mss),
+            (augment::POLICY_FIXED, 40, 1428)
+        );
+        // The module's check against its sysctls (floor 10).
+        let e = set(&mut dev, "learned ceiling 5").unwrap_err();
+        assert!(e.msg.contains("ceiling below the floor"), "{}", e.msg);
+        set(&mut dev, "learned floor 20 ceiling 30").unwrap();
+        let v = dev.augment_state(&p, 1000).unwrap();
+        assert_eq!((v.eff_floor, v.eff_ceiling, v.mss), (20, 30, 1000));
+        let text = crate::output::augment_text(&v).join("\n");
+        assert!(
+            text.contains("policy learned, floor 20, ceiling 30"),
+            "{text}"
+        );
+        assert!(
+            text.contains("no fresh data") && text.contains("empty"),
+            "{text}"
+        );
+        let j = crate::output::augment_json(&v);
+        assert_eq!(j["policy"], "learned");
+        assert_eq!(j["learned"], serde_json::Value::Null);
+    }
+
+    fn toks(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
     }
 
     #[test]

@@ -1167,4 +1167,35 @@ mod tests {
         assert_eq!(parse_keylen("128"), Ok(128));
         assert!(parse_keylen("+64").is_err());
     }
+
+    #[test]
+    fn augment_arguments() {
+        let p = parse_prefix("fd00:9::2").unwrap();
+        let r = parse_augment(p, &toks("learned floor 12 ceiling 300")).unwrap();
+        assert_eq!(
+            (r.kind, r.fixed, r.floor, r.ceiling),
+            (POLICY_LEARNED, 0, 12, 300)
+        );
+        let r = parse_augment(p, &toks("fixed 40")).unwrap();
+        assert_eq!((r.kind, r.fixed), (POLICY_FIXED, 40));
+        assert_eq!(parse_augment(p, &toks("off")).unwrap().kind, POLICY_OFF);
+        for (args, err) in [
+            ("", "a policy is needed"),
+            ("fixed", "needs a window"),
+            ("fixed 0", "expected packets"),
+            ("fixed 65536", "expected packets"),
+            ("fixed +4", "expected packets"),
+            ("more", "unknown policy"),
+            ("learned floor", "needs a value"),
+            ("learned floor 1 floor 2", "given twice"),
+            ("learned depth 3", "unknown parameter"),
+            (
+                "learned floor 20 ceiling 10",
+                "ceiling 10 is below floor 20",
+            ),
+        ] {
+            let e = parse_augment(p, &toks(args)).unwrap_err();
+            assert!(e.contains(err), "{args}: {e}");
+        }
+    }
 }
