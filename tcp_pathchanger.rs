@@ -1471,11 +1471,13 @@ fn answer_query(req: Request<'_>, seq: u32, out: &mut [u8]) -> Result<usize, Pro
             seq,
             knobs::ALL.iter().map(|&k| {
                 let d = k.def();
+                // A bound linked to another knob is that knob's value now.
+                let (lo, hi) = k.linked_bounds();
                 proto::KnobView {
                     name: d.name.to_bytes(),
                     value: KNOBS.get(k),
-                    min: d.min,
-                    max: d.max,
+                    min: lo.map_or(d.min, |o| KNOBS.get(o)),
+                    max: hi.map_or(d.max, |o| KNOBS.get(o)),
                 }
             }),
         ),

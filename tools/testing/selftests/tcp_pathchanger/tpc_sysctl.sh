@@ -26,6 +26,12 @@ KNOBS=(
 	"ccp_max_flows 1 4095 4095"
 	"ccp_alg 0 2 0"
 	"ccp_agent_timeout_ms 0 600000 1000"
+	# The floor's maximum is the ceiling's value, and the other way round.
+	"augment_floor 1 512 10"
+	"augment_ceiling 10 65535 512"
+	"augment_half_life_ms 1 600000 1000"
+	"augment_stale_ms 100 3600000 10000"
+	"augment_pacing 0 1 1"
 )
 
 ktap_print_header
@@ -98,7 +104,9 @@ import json, sys
 k = json.load(sys.stdin)["knobs"]
 assert k["failover_rtos"] == {"value": 5, "min": 1, "max": 64}, k
 assert k["failover_timeout_ms"]["value"] == 1234, k
-assert k["failover_dups"]["value"] == 2, k'
+assert k["failover_dups"]["value"] == 2, k
+assert k["augment_floor"] == {"value": 10, "min": 1, "max": 512}, k
+assert k["augment_ceiling"] == {"value": 512, "min": 10, "max": 65535}, k'
 	}
 	ktap_test_result "tpcctl status reports the sysctl values and ranges" dev_agrees
 else
