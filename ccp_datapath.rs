@@ -20,6 +20,7 @@
 //! See `Documentation/admin-guide.rst`, "CCP datapath".
 
 use crate::augment::FlowTrack;
+use crate::ccp_cubic::Cubic;
 use crate::ccp_vm::{self, Abort, Machine, Prims, Program, UpdateEffect, ABORT_KINDS};
 use crate::ccp_wire::{self, AgentMsg, Create, UpdateField, WireError};
 use crate::knobs::Knob;
@@ -28,7 +29,7 @@ use crate::sys::bh_lock::{StaticBhLock, StaticLockId};
 use crate::sys::cong::{self, CaState, CcpSample, OpsSlot, Sock};
 use crate::sys::miscdev::{self, Readiness, Waker};
 use crate::sys::{self, err};
-use crate::{augment_ack, augment_init, now_ns, QueueBuf, Tracked, KNOBS};
+use crate::{augment_ack, augment_init, ms32, now_ns, QueueBuf, Tracked, KNOBS};
 use core::pin::Pin;
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use kernel::c_str;
@@ -381,6 +382,8 @@ pub(crate) struct CcpSock {
     was_timeout: bool,
     /// Augmenter's bookkeeping.
     aug: FlowTrack,
+    /// The fallback's Cubic state (`ccp_fallback` = 1).
+    cubic: Cubic,
 }
 
 impl Tracked for CcpSock {
@@ -478,11 +481,17 @@ fn try_create(sk: &mut Sock<'_, Ccp>, now: i64) {
     }
 }
 
-/// In-kernel Reno for a flow the agent does not drive: Reno growth in Open,
-/// Disorder and Loss; in CWR and Recovery (the kernel runs no PRR for a
-/// `cong_control` algorithm) the window shrinks towards `ssthresh`, keeping
-/// packet conservation.
-fn fallback(sk: &mut Sock<'_, Ccp>, ack: u32, s: &CcpSample) {
+/// Whether the fallback is Cubic (`ccp_fallback` = 1) rather than Reno.
+fn cubic_fallback() -> bool {
+    KNOBS.get(Knob::CcpFallback) == 1
+}
+
+/// In-kernel Reno or Cubic (`ccp_fallback`) for a flow the agent does not
+/// drive: their growth in Open, Disorder and Loss; in CWR and Recovery (the
+/// kernel runs no PRR for a `cong_control` algorithm) the window shrinks
+/// towards `ssthresh` (Reno's half or Cubic's 0.7), keeping packet
+/// conservation.
+fn fallback(sk: &mut Sock<'_, Ccp>, ack: u32, s: &CcpSample, now: i64) {
     STATS.inc(Stat::FallbackAcks);
     // Unpaced: a rate an agent's program set, or the one the previous
     // congestion control left (iperf3 -C switches after connect), would
@@ -500,8 +509,33 @@ fn fallback(sk: &mut Sock<'_, Ccp>, ack: u32, s: &CcpSample) {
                 sk.set_cwnd(target.max(2));
             }
         }
+        _ if cubic_fallback() => cubic_avoid(sk, s, now),
         _ => sk.reno_cong_avoid(ack, s.rs_acked_sacked),
     }
+}
+
+/// Cubic's growth (the kernel's `tcp_cubic` without HyStart): slow start
+/// below `ssthresh`, then one packet per [`Cubic::cnt`] acknowledged.
+fn cubic_avoid(sk: &mut Sock<'_, Ccp>, s: &CcpSample, now: i64) {
+    if !sk.is_cwnd_limited() {
+        return;
+    }
+    let mut acked = s.rs_acked_sacked;
+    if s.snd_cwnd < s.snd_ssthresh {
+        acked = sk.slow_start(acked);
+        if acked == 0 {
+            return;
+        }
+    }
+    let cwnd = sk.snd_cwnd();
+    let min_rtt_ms = if s.min_rtt_us == u32::MAX {
+        0
+    } else {
+        s.min_rtt_us / 1000
+    };
+    let Some(d) = sk.data() else { return };
+    let cnt = d.cubic.cnt(cwnd, acked, ms32(now), min_rtt_ms);
+    sk.cong_avoid_ai(cnt, acked);
 }
 
 /// Takes the flow's staged program change and updates (under the agent
@@ -671,6 +705,12 @@ impl cong::Algorithm for Ccp {
     }
 
     fn ssthresh(sk: &mut Sock<'_, Self>) -> u32 {
+        if cubic_fallback() {
+            let cwnd = sk.snd_cwnd();
+            if let Some(d) = sk.data() {
+                return d.cubic.ssthresh(cwnd);
+            }
+        }
         sk.reno_ssthresh()
     }
 
@@ -687,6 +727,9 @@ impl cong::Algorithm for Ccp {
         let timeout = state == CaState::Loss;
         let Some(d) = sk.data() else { return };
         d.was_timeout = timeout;
+        if timeout {
+            d.cubic.reset();
+        }
         if timeout && d.prog.is_some() {
             // One immediate invocation with the last ACK's primitives.
             let s = sk.ccp_sample();
@@ -701,7 +744,7 @@ impl cong::Algorithm for Ccp {
         let Some(d) = sk.data() else { return };
         let prims = primitives(d, s, now);
         if d.sid == 0 {
-            fallback(sk, ack, s);
+            fallback(sk, ack, s, now_ns);
             return;
         }
         let staged = match take_staged(d, now_ns) {
@@ -709,12 +752,12 @@ impl cong::Algorithm for Ccp {
             Err(Sync::Announce) => {
                 d.prog = None;
                 try_create(sk, now_ns);
-                fallback(sk, ack, s);
+                fallback(sk, ack, s, now_ns);
                 return;
             }
             Err(Sync::Silent) => {
                 STATS.inc(Stat::SilentAcks);
-                fallback(sk, ack, s);
+                fallback(sk, ack, s, now_ns);
                 return;
             }
         };
@@ -745,7 +788,7 @@ impl cong::Algorithm for Ccp {
         }
         let Some(d) = sk.data() else { return };
         if d.prog.is_none() {
-            fallback(sk, ack, s);
+            fallback(sk, ack, s, now_ns);
             clear_timeout(sk);
             return;
         }

@@ -34,6 +34,8 @@ use kernel::uaccess::{UserSliceReader, UserSliceWriter};
 
 #[path = "tpc/augment.rs"]
 mod augment;
+#[path = "ccp/cubic.rs"]
+mod ccp_cubic;
 #[path = "ccp_datapath.rs"]
 mod ccp_datapath;
 #[path = "ccp/vm.rs"]
@@ -146,7 +148,7 @@ pub(crate) fn now_ns() -> i64 {
 }
 
 /// `ns` in milliseconds, modulo 2^32 (for ages below 49 days).
-fn ms32(ns: i64) -> u32 {
+pub(crate) fn ms32(ns: i64) -> u32 {
     (ns / 1_000_000) as u32
 }
 

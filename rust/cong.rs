@@ -401,6 +401,26 @@ impl<'a, T: Algorithm> Sock<'a, T> {
         s
     }
 
+    /// Whether the window limits sending (`tcp_is_cwnd_limited`).
+    pub(crate) fn is_cwnd_limited(&self) -> bool {
+        // SAFETY: As in `snd_cwnd`.
+        unsafe { ffi::tpc_shim_tcp_is_cwnd_limited(self.sk.as_ptr()) }
+    }
+
+    /// Slow start by `acked` packets up to `ssthresh` (`tcp_slow_start`);
+    /// returns the packets left for congestion avoidance.
+    pub(crate) fn slow_start(&mut self, acked: u32) -> u32 {
+        // SAFETY: `sk` is a locked full TCP socket (type invariant).
+        unsafe { ffi::tpc_shim_tcp_slow_start(self.sk.as_ptr(), acked) }
+    }
+
+    /// Additive increase: one packet per `w` acknowledged
+    /// (`tcp_cong_avoid_ai`).
+    pub(crate) fn cong_avoid_ai(&mut self, w: u32, acked: u32) {
+        // SAFETY: `sk` is a locked full TCP socket (type invariant).
+        unsafe { ffi::tpc_shim_tcp_cong_avoid_ai(self.sk.as_ptr(), w, acked) }
+    }
+
     /// Sets `snd_cwnd` to `pkts`, clamped to `[1, snd_cwnd_clamp]`.
     pub(crate) fn set_cwnd(&mut self, pkts: u32) {
         // SAFETY: `sk` is a locked full TCP socket (type invariant).

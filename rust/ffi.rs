@@ -109,7 +109,8 @@ pub(crate) struct CcpSample {
     pub(crate) rs_rcv_interval_us: u32,
     /// `rate_sample.acked_sacked`.
     pub(crate) rs_acked_sacked: u32,
-    pad: u32,
+    /// `tcp_min_rtt()` in µs (`!0`: none).
+    pub(crate) min_rtt_us: u32,
     /// `tcp_sock.bytes_acked`.
     pub(crate) bytes_acked: u64,
     /// `sk_pacing_rate` (`!0`: unpaced).
@@ -235,6 +236,9 @@ extern "C" {
     pub(crate) fn tpc_shim_ccp_sample(sk: *const sock, rs: *const c_void, out: *mut CcpSample);
     pub(crate) fn tpc_shim_aug_sample(sk: *const sock, out: *mut AugSample);
     pub(crate) fn tpc_shim_tcp_set_cwnd(sk: *mut sock, pkts: u32);
+    pub(crate) fn tpc_shim_tcp_is_cwnd_limited(sk: *const sock) -> bool;
+    pub(crate) fn tpc_shim_tcp_slow_start(sk: *mut sock, acked: u32) -> u32;
+    pub(crate) fn tpc_shim_tcp_cong_avoid_ai(sk: *mut sock, w: u32, acked: u32);
     pub(crate) fn tpc_shim_set_pacing_rate(sk: *mut sock, rate: u64);
     pub(crate) fn tpc_shim_pacing_init(sk: *mut sock);
     pub(crate) fn tpc_shim_sk_raw_tuple(

@@ -113,6 +113,7 @@ void tpc_shim_ccp_sample(const struct sock *sk, const void *rsv,
 		out->rs_rcv_interval_us = rs->rcv_interval_us;
 		out->rs_acked_sacked = rs->acked_sacked;
 	}
+	out->min_rtt_us = tcp_min_rtt(tp);
 	out->bytes_acked = tp->bytes_acked;
 	out->pacing_rate = READ_ONCE(sk->sk_pacing_rate);
 	out->mss = tp->mss_cache;
@@ -141,6 +142,21 @@ void tpc_shim_aug_sample(const struct sock *sk, struct tpc_aug_sample *out)
 	out->snd_wnd = tp->snd_wnd;
 	out->data_segs_out = tp->data_segs_out;
 	out->total_retrans = tp->total_retrans;
+}
+
+bool tpc_shim_tcp_is_cwnd_limited(const struct sock *sk)
+{
+	return tcp_is_cwnd_limited(sk);
+}
+
+u32 tpc_shim_tcp_slow_start(struct sock *sk, u32 acked)
+{
+	return tcp_slow_start(tcp_sk(sk), acked);
+}
+
+void tpc_shim_tcp_cong_avoid_ai(struct sock *sk, u32 w, u32 acked)
+{
+	tcp_cong_avoid_ai(tcp_sk(sk), w, acked);
 }
 
 void tpc_shim_tcp_set_cwnd(struct sock *sk, u32 pkts)

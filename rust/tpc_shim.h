@@ -66,7 +66,7 @@ struct tpc_ccp_sample {
 	u32 rs_snd_interval_us;
 	u32 rs_rcv_interval_us;
 	u32 rs_acked_sacked;
-	u32 pad;
+	u32 min_rtt_us;		/* tcp_min_rtt(); ~0: none */
 	/* struct tcp_sock / sock */
 	u64 bytes_acked;
 	u64 pacing_rate;	/* sk_pacing_rate; ~0: unpaced */
@@ -100,6 +100,12 @@ struct tpc_aug_sample {
 };
 /* Fills *out from sk (socket lock held). */
 void tpc_shim_aug_sample(const struct sock *sk, struct tpc_aug_sample *out);
+/* tcp_is_cwnd_limited(). */
+bool tpc_shim_tcp_is_cwnd_limited(const struct sock *sk);
+/* tcp_slow_start(): grows snd_cwnd up to ssthresh; returns the rest of acked. */
+u32 tpc_shim_tcp_slow_start(struct sock *sk, u32 acked);
+/* tcp_cong_avoid_ai(): one packet per w acknowledged. */
+void tpc_shim_tcp_cong_avoid_ai(struct sock *sk, u32 w, u32 acked);
 /* snd_cwnd := clamp(pkts, 1, snd_cwnd_clamp). Socket lock held. */
 void tpc_shim_tcp_set_cwnd(struct sock *sk, u32 pkts);
 /* sk_pacing_rate := min(rate, sk_max_pacing_rate) (WRITE_ONCE). */

@@ -69,10 +69,13 @@ pub(crate) enum Knob {
     /// Augmenter: pace connections whose initial window it raised (the
     /// kernel's internal pacing; `tpc` only).
     AugPacing = 20,
+    /// CCP: the in-kernel algorithm of flows no agent drives: 0 Reno,
+    /// 1 Cubic.
+    CcpFallback = 21,
 }
 
 /// Number of tunables.
-pub(crate) const KNOB_COUNT: usize = 21;
+pub(crate) const KNOB_COUNT: usize = 22;
 
 /// All tunables in table order.
 pub(crate) const ALL: [Knob; KNOB_COUNT] = [
@@ -97,6 +100,7 @@ pub(crate) const ALL: [Knob; KNOB_COUNT] = [
     Knob::AugHalfLifeMs,
     Knob::AugStaleMs,
     Knob::AugPacing,
+    Knob::CcpFallback,
 ];
 
 /// Static description of a tunable.
@@ -241,6 +245,12 @@ pub(crate) static DEFS: [KnobDef; KNOB_COUNT] = [
         min: 0,
         max: 1,
     },
+    KnobDef {
+        name: c"ccp_fallback",
+        default: 0,
+        min: 0,
+        max: 1,
+    },
 ];
 
 impl Knob {
@@ -296,6 +306,7 @@ impl Knobs {
                 AtomicI32::new(DEFS[18].default),
                 AtomicI32::new(DEFS[19].default),
                 AtomicI32::new(DEFS[20].default),
+                AtomicI32::new(DEFS[21].default),
             ],
         }
     }

@@ -17,6 +17,8 @@ extern crate std;
 
 #[path = "../../../tpc/augment.rs"]
 pub(crate) mod augment;
+#[path = "../../../ccp/cubic.rs"]
+pub(crate) mod ccp_cubic;
 #[path = "../../../ccp/vm.rs"]
 pub(crate) mod ccp_vm;
 #[path = "../../../ccp/wire.rs"]

@@ -28,7 +28,7 @@ DELAY=10ms
 LIMIT=80
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 9
 
 TPC_TMP=$(mktemp -d)
 cleanup() {
@@ -102,6 +102,53 @@ no_agent() {
 	python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0.5 * 48 else 1)' "$r"
 }
 ktap_test_result "no agent: iperf3 -C ccp completes at over half the link rate (fallback)" no_agent
+
+# ratio_at_losses FALLBACK: a transfer without agent under net.tpc.
+# ccp_fallback=FALLBACK; prints the median of ssthresh / (largest cwnd
+# sampled since the previous reduction) over its reductions after the
+# first (Reno halves the window, Cubic keeps 0.7 of it).
+ratio_at_losses() {
+	echo "$1" >/proc/sys/net/tpc/ccp_fallback
+	rm -f "$TPC_TMP/done"
+	(
+		while [ ! -e "$TPC_TMP/done" ]; do
+			ip netns exec "$A" ss -tin dst "[fd00:9::2]:5201" 2>/dev/null |
+				grep -o 'cwnd:[0-9]* ssthresh:[0-9]*'
+			sleep 0.1
+		done >"$TPC_TMP/cw-ss"
+	) &
+	local spid=$! rc=0
+	iperf 10 >/dev/null || rc=1
+	touch "$TPC_TMP/done"
+	wait $spid
+	echo 0 >/proc/sys/net/tpc/ccp_fallback
+	[ $rc = 0 ] || return 1
+	python3 - "$TPC_TMP/cw-ss" <<-'EOF'
+		import statistics, sys
+		rows = [tuple(int(f.split(":")[1]) for f in l.split()) for l in open(sys.argv[1])]
+		ratios, peak, last = [], 0, None
+		for cw, ss in rows:
+		    if last is not None and ss != last and peak:
+		        ratios.append(ss / peak)
+		    if ss != last:
+		        peak = 0
+		    peak, last = max(peak, cw), ss
+		# The first reduction ends slow start (its peak is sampled poorly).
+		ratios = ratios[1:]
+		print("%.2f %d" % (statistics.median(ratios) if ratios else 0, len(ratios)))
+	EOF
+}
+
+fallback_cubic() {
+	local reno cubic
+	reno=$(ratio_at_losses 0) || return 1
+	cubic=$(ratio_at_losses 1) || return 1
+	echo "# ssthresh / window at a loss (median, reductions): reno $reno, cubic $cubic"
+	python3 -c 'import sys; r, c = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if r < 0.6 and 0.6 <= c <= 0.8 else 1)' \
+		"${reno% *}" "${cubic% *}" &&
+		[ "${reno#* }" -ge 1 ] && [ "${cubic#* }" -ge 1 ]
+}
+ktap_test_result "no agent, net.tpc.ccp_fallback: Reno halves the window at a loss, Cubic keeps 0.7" fallback_cubic
 
 # sample_cwnd: the sender's cwnd samples (ss) of the iperf3 data
 # connection, until $TPC_TMP/done exists.

@@ -69,7 +69,9 @@ assert set(s["knobs"]) == {"failover_rtos", "failover_dups", "failover_timeout_m
                           "strategy", "parity", "count_old_data", "exp3",
                           "exp3_gamma_ppm", "exp3_hook_bytes", "exp3_keylen",
                           "exp3_preset", "exp3_ref_ms", "exp3_fail_timeout_ms",
-                          "ccp_max_flows", "ccp_alg", "ccp_agent_timeout_ms"}, s
+                          "ccp_max_flows", "ccp_alg", "ccp_agent_timeout_ms",
+                          "augment_floor", "augment_ceiling", "augment_half_life_ms",
+                          "augment_stale_ms", "augment_pacing", "ccp_fallback"}, s
 for c in ("conns_active", "conns_initialized", "dev_msgs_rx", "dev_msgs_rejected"):
     assert isinstance(s["counters"][c], int), c
 assert s["counters"]["dev_msgs_rx"] > 0, s'

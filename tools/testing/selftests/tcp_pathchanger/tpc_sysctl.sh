@@ -32,6 +32,7 @@ KNOBS=(
 	"augment_half_life_ms 1 600000 1000"
 	"augment_stale_ms 100 3600000 10000"
 	"augment_pacing 0 1 1"
+	"ccp_fallback 0 1 0"
 )
 
 ktap_print_header

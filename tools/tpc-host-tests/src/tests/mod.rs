@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 mod augment;
+mod ccp_cubic;
 mod ccp_vm;
 mod ccp_wire;
 mod counters;
