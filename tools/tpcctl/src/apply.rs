@@ -21,6 +21,7 @@
 //! paths = ["direct", "fc00::30", "fc00::31,fc00::41"]
 //! failover = { strategy = "timeout", t = "700ms", m = 2 }   # or "inherit"
 //! exp3 = { mode = "on", gamma = 0.2 }   # or "on", "off", "inherit"
+//! augment = "learned ceiling 300"        # as `tpcctl augment set`: off, fixed N, learned [floor N] [ceiling N]
 //! ```
 //!
 //! The whole file is checked before anything is sent.
@@ -29,11 +30,12 @@ use crate::dev::Device;
 use crate::exp3::Preset;
 use crate::output::emit;
 use crate::parse::{
-    check_paths, fmt_prefix, parse_bytes, parse_duration_ms, parse_gamma, parse_keylen,
-    parse_path_word, parse_prefix, parse_preset, Exp3Mode, Exp3Set, Failover, FailoverKind,
-    PathSpec, MAX_HOOK_BYTES,
+    check_paths, fmt_prefix, parse_augment, parse_bytes, parse_duration_ms, parse_gamma,
+    parse_keylen, parse_path_word, parse_prefix, parse_preset, Exp3Mode, Exp3Set, Failover,
+    FailoverKind, PathSpec, MAX_HOOK_BYTES,
 };
 use crate::paths::Prefix;
+use crate::proto::AugReq;
 use crate::{Failure, EXIT_ERROR};
 use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -295,6 +297,7 @@ struct PrefixCfg {
     paths: Spanned<Vec<Spanned<String>>>,
     failover: Option<Spanned<PrefixFailover>>,
     exp3: Option<Spanned<PrefixExp3>>,
+    augment: Option<Spanned<String>>,
 }
 
 /// The file.
@@ -314,6 +317,8 @@ pub(crate) struct PrefixPlan {
     pub(crate) paths: Vec<PathSpec>,
     pub(crate) failover: Option<Failover>,
     pub(crate) exp3: Option<Exp3Set>,
+    /// The Augmenter policy, with its words as written.
+    pub(crate) augment: Option<(AugReq, String)>,
 }
 
 /// A checked file.
@@ -404,11 +409,21 @@ pub(crate) fn parse_config(src: &str, name: &str) -> Result<Plan, String> {
                 Some(set)
             }
         };
+        let augment = match &p.augment {
+            None => None,
+            Some(a) => {
+                let words: Vec<String> = a.get_ref().split_whitespace().map(String::from).collect();
+                let r = parse_augment(prefix, &words)
+                    .map_err(|e| at(a.span(), format!("prefix {ps}: augment: {e}")))?;
+                Some((r, words.join(" ")))
+            }
+        };
         prefixes.push(PrefixPlan {
             prefix,
             paths,
             failover,
             exp3,
+            augment,
         });
     }
     Ok(Plan {
@@ -423,6 +438,7 @@ pub(crate) fn parse_config(src: &str, name: &str) -> Result<Plan, String> {
 enum Action<'a> {
     Failover(&'a Failover),
     Exp3(&'a Exp3Set),
+    Augment(&'a AugReq, &'a str),
     Replace(&'a PrefixPlan),
     Delete(Prefix),
 }
@@ -433,6 +449,9 @@ impl fmt::Display for Action<'_> {
         match self {
             Self::Failover(fo) => write!(f, "set failover {fo}"),
             Self::Exp3(x) => write!(f, "set exp3 {x}"),
+            Self::Augment(r, words) => {
+                write!(f, "augment set {} {words}", fmt_prefix(&r.prefix))
+            }
             Self::Replace(p) => {
                 write!(f, "path replace {}", fmt_prefix(&p.prefix))?;
                 for s in &p.paths {
@@ -447,7 +466,8 @@ impl fmt::Display for Action<'_> {
 
 /// The requests for `plan`, in order: the global failover and EXP3
 /// settings, deletions of `stale` prefixes (made first so that the table
-/// has room), then each prefix's paths, failover and EXP3 override.
+/// has room), then each prefix's paths, failover and EXP3 overrides and
+/// Augmenter policy.
 fn actions<'a>(plan: &'a Plan, stale: &[Prefix]) -> Vec<Action<'a>> {
     let mut out = Vec::new();
     out.extend(plan.global.as_ref().map(Action::Failover));
@@ -457,6 +477,7 @@ fn actions<'a>(plan: &'a Plan, stale: &[Prefix]) -> Vec<Action<'a>> {
         out.push(Action::Replace(p));
         out.extend(p.failover.as_ref().map(Action::Failover));
         out.extend(p.exp3.as_ref().map(Action::Exp3));
+        out.extend(p.augment.as_ref().map(|(r, w)| Action::Augment(r, w)));
     }
     out
 }
@@ -499,6 +520,7 @@ pub(crate) fn run(device: &str, file: &str, prune: bool, dry_run: bool) -> Resul
         match a {
             Action::Failover(f) => dev.set_failover(f, &what)?,
             Action::Exp3(x) => dev.set_exp3(x, &what)?,
+            Action::Augment(r, _) => dev.set_augment(r, &what)?,
             Action::Replace(p) => dev.path_set(&p.prefix, &p.paths, false, &what, None)?,
             Action::Delete(p) => dev.path_del(p, &what)?,
         }
@@ -536,6 +558,7 @@ prefix = "fd00:c::/48"
 paths = ["fc00::30"]
 failover = "inherit"
 exp3 = "inherit"
+augment = "learned  ceiling 300"
 
 [[prefix]]
 prefix = "fd00:d::1"
@@ -579,6 +602,21 @@ paths = ["fc00::30"]
         );
         let x = p.prefixes[1].exp3.unwrap();
         assert_eq!(x.request().ov, crate::exp3::Overrides::NONE);
+        let (r, _) = p.prefixes[1].augment.as_ref().unwrap();
+        assert_eq!(
+            (r.kind, r.ceiling, r.prefix),
+            (2, 300, p.prefixes[1].prefix)
+        );
+        assert_eq!(a.augment, None);
+        let e = parse_config(
+            "[[prefix]]\nprefix = \"fd00::/64\"\npaths = [\"direct\"]\naugment = \"fixed\"\n",
+            "y.toml",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "y.toml:4:11: prefix fd00::/64: augment: 'fixed' needs a window in packets"
+        );
 
         let stale = [parse_prefix("fd00:e::/64").unwrap()];
         let lines: Vec<String> = actions(&p, &stale).iter().map(|a| a.to_string()).collect();
@@ -594,6 +632,7 @@ paths = ["fc00::30"]
                 "path replace fd00:c::/48 via fc00::30",
                 "set failover inherit prefix fd00:c::/48",
                 "set exp3 inherit prefix fd00:c::/48",
+                "augment set fd00:c::/48 learned ceiling 300",
                 "path replace fd00:d::1/128 via fc00::30",
             ]
         );

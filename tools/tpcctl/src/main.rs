@@ -195,12 +195,13 @@ File format (TOML):
   paths = [\"direct\", \"fc00::30\", \"fc00::31,fc00::41\"]
   failover = { strategy = \"timeout\", t = \"700ms\", m = 2 }  # optional; or \"inherit\"
   exp3 = { mode = \"on\", gamma = 0.2 }  # optional; or \"on\", \"off\", \"inherit\"
+  augment = \"learned ceiling 300\"  # optional; as 'augment set': off, fixed N, learned ...
 
 Each path is \"direct\" (path 0 only) or comma-separated waypoints. The whole
 file is checked first; then the global failover and EXP3 settings are set,
 with --prune the table's other prefixes are deleted, and each prefix's
 paths are installed (replacing existing ones) followed by its failover and
-EXP3 override, if given.";
+EXP3 overrides and Augmenter policy, if given.";
 
 #[derive(Subcommand)]
 enum Cmd {
