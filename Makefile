@@ -11,7 +11,7 @@ TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 export TPC_TOP := $(TOP)
 
 .PHONY: all setup kernel module tools host-test clippy fmt-check fmt \
-	check demo vm-test bench-failover bench-exp3 bench-ccp bench-fpu clean distclean help
+	check demo vm-test bench-failover bench-exp3 bench-ccp bench-augment bench-fpu clean distclean help
 
 all: module tools
 
@@ -33,6 +33,8 @@ help:
 	@echo "                EXP3 lowest-delay benchmark in a guest (lighttpd + ab; not part of check)"
 	@echo "make bench-ccp [BENCH_ARGS='--secs S --parts LIST --out DIR']"
 	@echo "                CCP datapath vs kernel CC: fidelity, loopback, IPC, flows (guest)"
+	@echo "make bench-augment [BENCH_ARGS='--duration S --rtts LIST --out DIR']"
+	@echo "                Augmenter vs IW10 vs static initcwnd: short-flow FCT (guest)"
 	@echo "make bench-fpu  host benchmark of the module's floating-point helpers (JSON)"
 	@echo "make clean      remove build products from the tree"
 
@@ -79,6 +81,9 @@ bench-exp3:
 
 bench-ccp:
 	@scripts/bench-ccp.sh $(BENCH_ARGS)
+
+bench-augment:
+	@scripts/bench-augment.sh $(BENCH_ARGS)
 
 # The ignored test fpu_bench of tools/tpc-host-tests writes its figures to
 # $FPU_BENCH_JSON; the file's path is the last line printed.
