@@ -35,6 +35,8 @@ import re
 import statistics
 import sys
 
+from benchlib import load_json, pct
+
 BUCKETS = [("10-30kB", 10000, 30000), ("30-100kB", 30000, 100000),
            ("100-300kB", 100000, 300000), ("300kB-1MB", 300000, 1000001)]
 TARGET_BUCKET = ("100kB-1MB", 100000, 1000001)
@@ -53,22 +55,6 @@ def kv(path):
     except OSError:
         pass
     return d
-
-
-def load_json(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
-def pct(xs, p):
-    if not xs:
-        return None
-    xs = sorted(xs)
-    k = min(len(xs) - 1, max(0, int(round(p / 100 * (len(xs) - 1)))))
-    return xs[k]
 
 
 def med(xs):

@@ -28,24 +28,10 @@ import os
 import statistics
 import sys
 
+from benchlib import load_json as load, pct
+
 ALGS = ["reno", "cubic", "ccp-reno", "ccp-cubic"]
 LINKS = ["fixed", "lossy", "variable"]
-
-
-def load(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
-def pct(xs, p):
-    if not xs:
-        return None
-    xs = sorted(xs)
-    k = min(len(xs) - 1, max(0, int(round(p / 100 * (len(xs) - 1)))))
-    return xs[k]
 
 
 def goodput_mbit(j):

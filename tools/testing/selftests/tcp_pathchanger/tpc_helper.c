@@ -1192,41 +1192,6 @@ static int table(const char *op, int count)
 	return 1;
 }
 
-/*
- * A server for EXP3 tests: every accepted connection (which inherits the
- * listener's congestion control) gets BYTES of zeros from a child process,
- * then is closed.
- */
-static int serve(const char *addr, const char *port, const char *cc, uint64_t bytes)
-{
-	static char buf[65536];
-	int l = listen_on(addr, port), c;
-
-	if (l < 0 || set_cc(l, cc))
-		return 1;
-	signal(SIGCHLD, SIG_IGN);
-	for (;;) {
-		c = accept(l, NULL, NULL);
-		if (c < 0)
-			continue;
-		if (fork() == 0) {
-			uint64_t left = bytes;
-			ssize_t n;
-
-			close(l);
-			while (left) {
-				n = write(c, buf, left < sizeof(buf) ? left : sizeof(buf));
-				if (n <= 0)
-					_exit(1);
-				left -= n;
-			}
-			close(c);
-			_exit(0);
-		}
-		close(c);
-	}
-}
-
 /* Initial window and MSS of a connection, from TCP_INFO. */
 static int tcp_iw(int fd, unsigned int *cwnd, unsigned int *mss)
 {
@@ -1242,10 +1207,14 @@ static int tcp_iw(int fd, unsigned int *cwnd, unsigned int *mss)
 }
 
 /*
- * For the Augmenter tests and bench: a server whose clients say how much
- * they want; the initial window is read before the first byte is sent.
+ * Accepts connections forever on a CC listener (children inherit its
+ * congestion control); a child process sends each one BYTES of zeros, then
+ * closes it. With ask set (serve-iw, for the Augmenter tests and bench),
+ * the child first prints the initial window (before the first byte is
+ * sent) and reads the size from the client: 8 bytes, little-endian.
  */
-static int serve_iw(const char *addr, const char *port, const char *cc)
+static int serve_children(const char *addr, const char *port, const char *cc,
+			  uint64_t bytes, int ask)
 {
 	static char buf[65536];
 	int l = listen_on(addr, port), c;
@@ -1258,19 +1227,21 @@ static int serve_iw(const char *addr, const char *port, const char *cc)
 		if (c < 0)
 			continue;
 		if (fork() == 0) {
-			unsigned char req[8];
 			unsigned int cwnd = 0, mss = 0;
-			uint64_t left = 0;
+			unsigned char req[8];
+			uint64_t left = bytes;
 			ssize_t n;
 			int i;
 
 			close(l);
-			if (tcp_iw(c, &cwnd, &mss) == 0)
-				printf("iw %lld %u mss %u\n", now_ms(), cwnd, mss);
-			if (read(c, req, sizeof(req)) != sizeof(req))
-				_exit(1);
-			for (i = 7; i >= 0; i--)
-				left = left << 8 | req[i];
+			if (ask) {
+				if (tcp_iw(c, &cwnd, &mss) == 0)
+					printf("iw %lld %u mss %u\n", now_ms(), cwnd, mss);
+				if (read(c, req, sizeof(req)) != sizeof(req))
+					_exit(1);
+				for (left = 0, i = 7; i >= 0; i--)
+					left = left << 8 | req[i];
+			}
 			while (left) {
 				n = write(c, buf, left < sizeof(buf) ? left : sizeof(buf));
 				if (n <= 0)
@@ -1513,7 +1484,7 @@ int main(int argc, char **argv)
 	if (argc >= 5 && !strcmp(argv[1], "pin"))
 		return pin(argv[2], argv[3], argv + 4, argc - 4);
 	if (argc == 6 && !strcmp(argv[1], "serve"))
-		return serve(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 0));
+		return serve_children(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 0), 0);
 	if (argc == 5 && !strcmp(argv[1], "ipc-rtt"))
 		return ipc_rtt(argv[2], atoi(argv[3]), argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "serve-path"))
@@ -1521,7 +1492,7 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "handshake"))
 		return handshake(argv[2], argv[3], atoi(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "serve-iw"))
-		return serve_iw(argv[2], argv[3], argv[4]);
+		return serve_children(argv[2], argv[3], argv[4], 0, 1);
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "get"))
 		return get(argv[2], argv[3], strtoull(argv[4], NULL, 0), argc == 6 ? argv[5] : NULL);
 	if (argc == 6 && !strcmp(argv[1], "fetch"))
