@@ -782,28 +782,26 @@ where
     T::Data: Tracked,
 {
     let now_ms = ms32(now);
-    match sk.data().map(|d| *d.track()) {
-        Some(t) if t.tracked && (last || t.due(now_ms)) => {}
-        _ => return,
+    let Some(mut t) = sk.data().map(|d| *d.track()) else {
+        return;
+    };
+    if !t.tracked || !(last || t.due(now_ms)) {
+        return;
     }
     let c = aug_counters(&sk.aug_sample());
     let Some(a) = sk.addrs() else { return };
-    let Some(d) = sk.data() else { return };
-    let t = d.track();
     let report = t.take(&c, now_ms);
     if last {
         t.tracked = false;
     }
-    let mut t = *t;
-    if report.is_none() && !last {
-        return;
-    }
-    if let Some(e) = PATHS.lock().lookup(&a.daddr) {
-        if let Some(r) = &report {
-            e.agg.report(&mut t, r, now, &aug_settings());
-        }
-        if last {
-            e.agg.close_flow();
+    if report.is_some() || last {
+        if let Some(e) = PATHS.lock().lookup(&a.daddr) {
+            if let Some(r) = &report {
+                e.agg.report(&mut t, r, now, &aug_settings());
+            }
+            if last {
+                e.agg.close_flow();
+            }
         }
     }
     if report.is_some() {
@@ -830,51 +828,13 @@ fn set_augment(r: &AugReq) -> Result<augment::Config, (Error, &'static str)> {
 /// The Augmenter state of `prefix`, windows computed for `mss`.
 fn augment_state(prefix: Prefix, mss: u32) -> Result<proto::AugStateView, (Error, &'static str)> {
     let prefix = Prefix::new(prefix.addr, prefix.len).map_err(|e| (EINVAL, e.as_str()))?;
-    let mss = if mss == 0 {
-        proto::AUG_DEFAULT_MSS
-    } else {
-        mss
-    };
     let x = aug_settings();
     let now = now_ns();
     let mut t = PATHS.lock();
     let e = t
         .get_mut(prefix)
         .ok_or((ENOENT, "no path-table entry for the prefix"))?;
-    let (lo, hi) = e.augment.bounds(&x);
-    let learned = e.agg.learned(now, mss, lo, hi, &x);
-    let window = e
-        .agg
-        .window(&e.augment, now, mss, &x)
-        .map_or(0, |w| w.window);
-    let avg = e.agg.averages(now, &x);
-    let a = avg.unwrap_or_default();
-    Ok(proto::AugStateView {
-        prefix,
-        policy: e.augment.policy.kind(),
-        flags: if avg.is_some() { proto::AUG_F_FRESH } else { 0 },
-        fixed: match e.augment.policy {
-            augment::Policy::Fixed(n) => n,
-            _ => 0,
-        },
-        floor: e.augment.floor,
-        ceiling: e.augment.ceiling,
-        eff_floor: lo,
-        eff_ceiling: hi,
-        open: e.agg.open,
-        mss,
-        window,
-        learned: learned.map_or(0, |l| l.window),
-        half_life_ms: x.half_life_ms,
-        rate_bps: a.rate_bps,
-        flows_milli: a.flows_milli,
-        min_rtt_us: a.min_rtt_us,
-        loss_ppm: a.loss_ppm,
-        age_ms: e.agg.age_ms(now).unwrap_or(u64::MAX),
-        bins: e.agg.bins,
-        share_bps: learned.map_or(0, |l| l.share_bps),
-        bdp_bytes: learned.map_or(0, |l| l.bdp_bytes),
-    })
+    Ok(proto::AugStateView::of(e, mss, now, &x))
 }
 
 #[vtable]
@@ -1472,14 +1432,12 @@ fn answer_query(req: Request<'_>, seq: u32, out: &mut [u8]) -> Result<usize, Pro
             out,
             seq,
             knobs::ALL.iter().map(|&k| {
-                let d = k.def();
-                // A bound linked to another knob is that knob's value now.
-                let (lo, hi) = k.linked_bounds();
+                let (min, max) = KNOBS.range(k);
                 proto::KnobView {
-                    name: d.name.to_bytes(),
+                    name: k.def().name.to_bytes(),
                     value: KNOBS.get(k),
-                    min: lo.map_or(d.min, |o| KNOBS.get(o)),
-                    max: hi.map_or(d.max, |o| KNOBS.get(o)),
+                    min,
+                    max,
                 }
             }),
         ),

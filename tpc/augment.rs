@@ -85,11 +85,17 @@ impl Policy {
 
     /// Name shown by the controller.
     pub(crate) fn name(self) -> &'static str {
-        match self {
-            Self::Off => "off",
-            Self::Fixed(_) => "fixed",
-            Self::Learned => "learned",
-        }
+        policy_name(self.kind()).unwrap_or("?")
+    }
+}
+
+/// Name of a wire policy kind; `None` for an unknown one.
+pub(crate) fn policy_name(kind: u8) -> Option<&'static str> {
+    match kind {
+        POLICY_OFF => Some("off"),
+        POLICY_FIXED => Some("fixed"),
+        POLICY_LEARNED => Some("learned"),
+        _ => None,
     }
 }
 

@@ -316,15 +316,21 @@ impl Knobs {
         self.values[k as usize].load(Ordering::Relaxed)
     }
 
-    /// Sets a value after checking its range.
-    pub(crate) fn set(&self, k: Knob, v: i32) -> Result<(), OutOfRange> {
+    /// The range a value must be in now: the static one, narrowed by the
+    /// current values of linked knobs ([`Knob::linked_bounds`]).
+    pub(crate) fn range(&self, k: Knob) -> (i32, i32) {
         let d = k.def();
         let (lo, hi) = k.linked_bounds();
-        if v < lo.map_or(d.min, |o| self.get(o))
-            || v > hi.map_or(d.max, |o| self.get(o))
-            || v < d.min
-            || v > d.max
-        {
+        (
+            lo.map_or(d.min, |o| self.get(o).max(d.min)),
+            hi.map_or(d.max, |o| self.get(o).min(d.max)),
+        )
+    }
+
+    /// Sets a value after checking its range.
+    pub(crate) fn set(&self, k: Knob, v: i32) -> Result<(), OutOfRange> {
+        let (lo, hi) = self.range(k);
+        if v < lo || v > hi {
             return Err(OutOfRange);
         }
         self.values[k as usize].store(v, Ordering::Relaxed);

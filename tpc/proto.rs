@@ -14,6 +14,7 @@
 //! little-endian. Decoding never panics and never reads out of bounds: every
 //! malformed input maps to a [`ProtoError`].
 
+use super::augment::{self, Policy};
 use super::events::{Delivery, Event, UpdateEvent};
 use super::exp3::{self, Preset, Sample, Settings, State};
 use super::fpu_helpers::Sf;
@@ -905,6 +906,48 @@ pub(crate) struct AugStateView {
     pub(crate) share_bps: u64,
     /// Its bandwidth-delay product, bytes.
     pub(crate) bdp_bytes: u64,
+}
+
+impl AugStateView {
+    /// The state of table entry `e` at `now_ns` under the sysctls `s`,
+    /// windows computed for `mss` (0: [`AUG_DEFAULT_MSS`]). Folds a
+    /// finished bin of the aggregate first.
+    pub(crate) fn of(e: &mut Entry, mss: u32, now_ns: i64, s: &augment::Settings) -> Self {
+        let mss = if mss == 0 { AUG_DEFAULT_MSS } else { mss };
+        let c = e.augment;
+        let (lo, hi) = c.bounds(s);
+        let learned = e.agg.learned(now_ns, mss, lo, hi, s);
+        let (fixed, window) = match c.policy {
+            Policy::Off => (0, 0),
+            Policy::Fixed(n) => (n, n),
+            Policy::Learned => (0, learned.map_or(0, |l| l.window)),
+        };
+        let avg = e.agg.averages(now_ns, s);
+        let a = avg.unwrap_or_default();
+        Self {
+            prefix: e.prefix,
+            policy: c.policy.kind(),
+            flags: if avg.is_some() { AUG_F_FRESH } else { 0 },
+            fixed,
+            floor: c.floor,
+            ceiling: c.ceiling,
+            eff_floor: lo,
+            eff_ceiling: hi,
+            open: e.agg.open,
+            mss,
+            window,
+            learned: learned.map_or(0, |l| l.window),
+            half_life_ms: s.half_life_ms,
+            rate_bps: a.rate_bps,
+            flows_milli: a.flows_milli,
+            min_rtt_us: a.min_rtt_us,
+            loss_ppm: a.loss_ppm,
+            age_ms: e.agg.age_ms(now_ns).unwrap_or(u64::MAX),
+            bins: e.agg.bins,
+            share_bps: learned.map_or(0, |l| l.share_bps),
+            bdp_bytes: learned.map_or(0, |l| l.bdp_bytes),
+        }
+    }
 }
 
 /// Encodes an Augmenter state.

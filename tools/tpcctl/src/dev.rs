@@ -769,26 +769,7 @@ mod tests {
                 }
                 Request::AugGet { prefix, mss } => {
                     let e = st.table.get_mut(prefix).ok_or(os(libc::ENOENT))?;
-                    let (lo, hi) = e.augment.bounds(&AUG_SETTINGS);
-                    let v = proto::AugStateView {
-                        prefix,
-                        policy: e.augment.policy.kind(),
-                        fixed: match e.augment.policy {
-                            augment::Policy::Fixed(n) => n,
-                            _ => 0,
-                        },
-                        floor: e.augment.floor,
-                        ceiling: e.augment.ceiling,
-                        eff_floor: lo,
-                        eff_ceiling: hi,
-                        mss: if mss == 0 {
-                            proto::AUG_DEFAULT_MSS
-                        } else {
-                            mss
-                        },
-                        age_ms: u64::MAX,
-                        ..Default::default()
-                    };
+                    let v = proto::AugStateView::of(e, mss, 5_000_000, &AUG_SETTINGS);
                     proto::encode_aug_state(&mut out, seq, &v)
                 }
                 Request::Hello { .. } | Request::GetKnobs => return Err(os(libc::EOPNOTSUPP)),

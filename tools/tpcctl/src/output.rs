@@ -199,13 +199,12 @@ fn fmt_mbps(bps: u64) -> String {
     format!("{}.{:02} Mbit/s", c / 100, c % 100)
 }
 
-/// The policy's name.
-fn policy_name(v: &AugStateView) -> String {
-    match v.policy {
-        augment::POLICY_OFF => "off".into(),
-        augment::POLICY_FIXED => format!("fixed {}", v.fixed),
-        augment::POLICY_LEARNED => "learned".into(),
-        k => format!("unknown ({k})"),
+/// The policy as `augment set` takes it (`fixed N`).
+fn policy_text(v: &AugStateView) -> String {
+    match augment::policy_name(v.policy) {
+        Some(n) if v.policy == augment::POLICY_FIXED => format!("{n} {}", v.fixed),
+        Some(n) => n.into(),
+        None => format!("unknown ({})", v.policy),
     }
 }
 
@@ -221,7 +220,7 @@ pub(crate) fn augment_text(v: &AugStateView) -> Vec<String> {
     let mut out = vec![format!(
         "{} policy {}, floor {}, ceiling {}",
         fmt_prefix(&v.prefix),
-        policy_name(v),
+        policy_text(v),
         bound(v.floor, v.eff_floor),
         bound(v.ceiling, v.eff_ceiling),
     )];
@@ -276,12 +275,7 @@ pub(crate) fn augment_json(v: &AugStateView) -> Value {
     let opt = |x: u32| if x == 0 { Value::Null } else { json!(x) };
     json!({
         "prefix": fmt_prefix(&v.prefix),
-        "policy": match v.policy {
-            augment::POLICY_OFF => "off",
-            augment::POLICY_FIXED => "fixed",
-            augment::POLICY_LEARNED => "learned",
-            _ => "unknown",
-        },
+        "policy": augment::policy_name(v.policy).unwrap_or("unknown"),
         "fixed": opt(v.fixed),
         "floor": v.eff_floor,
         "ceiling": v.eff_ceiling,
