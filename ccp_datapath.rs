@@ -313,8 +313,9 @@ impl Agent {
             ms > 0 && self.unanswered_since != 0 && now - self.unanswered_since > ms * 1_000_000;
         if silent && !self.silent && sys::ratelimit() {
             pr_warn!(
-                "ccp: agent silent for over {} ms; flows run in-kernel Reno until it answers\n",
-                ms
+                "ccp: agent silent for over {} ms; flows run in-kernel {} until it answers\n",
+                ms,
+                fallback_name()
             );
         }
         self.silent = silent;
@@ -481,6 +482,15 @@ fn try_create(sk: &mut Sock<'_, Ccp>, now: i64) {
     }
 }
 
+/// The fallback's name, for logs.
+fn fallback_name() -> &'static str {
+    if cubic_fallback() {
+        "Cubic"
+    } else {
+        "Reno"
+    }
+}
+
 /// Whether the fallback is Cubic (`ccp_fallback` = 1) rather than Reno.
 fn cubic_fallback() -> bool {
     KNOBS.get(Knob::CcpFallback) == 1
@@ -557,6 +567,17 @@ fn take_staged(d: &mut CcpSock, now: i64) -> Result<Staged, Sync> {
     };
     let prog = uid.and_then(|u| ag.program(u).cloned());
     Ok(Staged { prog, updates, n })
+}
+
+/// Whether the agent drives the flow now: it knows the flow (CREATE went
+/// to this agent) and is not silent.
+fn agent_drives(d: &CcpSock, now: i64) -> bool {
+    let mut ag = AGENT.lock();
+    d.sid != 0
+        && ag.attached
+        && d.agent_gen == ag.generation
+        && !ag.is_silent(now)
+        && ag.slot_of(d.sid).is_some()
 }
 
 /// Why a flow cannot run its program at an ACK.
@@ -730,10 +751,14 @@ impl cong::Algorithm for Ccp {
         if timeout {
             d.cubic.reset();
         }
+        // One immediate invocation with the last ACK's primitives, only
+        // while the agent drives the flow (else the fallback has it).
         if timeout && d.prog.is_some() {
-            // One immediate invocation with the last ACK's primitives.
-            let s = sk.ccp_sample();
-            invoke(sk, &s, None, now_ns());
+            let now = now_ns();
+            if agent_drives(d, now) {
+                let s = sk.ccp_sample();
+                invoke(sk, &s, None, now);
+            }
         }
     }
 
@@ -744,19 +769,22 @@ impl cong::Algorithm for Ccp {
         let Some(d) = sk.data() else { return };
         let prims = primitives(d, s, now);
         if d.sid == 0 {
+            d.was_timeout = false;
             fallback(sk, ack, s, now_ns);
             return;
         }
         let staged = match take_staged(d, now_ns) {
             Ok(st) => st,
-            Err(Sync::Announce) => {
-                d.prog = None;
-                try_create(sk, now_ns);
-                fallback(sk, ack, s, now_ns);
-                return;
-            }
-            Err(Sync::Silent) => {
-                STATS.inc(Stat::SilentAcks);
+            Err(e) => {
+                // The fallback handles this ACK, the timeout included.
+                d.was_timeout = false;
+                match e {
+                    Sync::Announce => {
+                        d.prog = None;
+                        try_create(sk, now_ns);
+                    }
+                    Sync::Silent => STATS.inc(Stat::SilentAcks),
+                }
                 fallback(sk, ack, s, now_ns);
                 return;
             }
@@ -810,7 +838,9 @@ impl cong::Algorithm for Ccp {
     }
 }
 
-/// `was_timeout` lasts until the end of the next `cong_control`.
+/// `was_timeout` lasts until the program's next per-ACK invocation (an ACK
+/// with an incomplete rate sample skips the program and keeps it), or
+/// until an ACK the fallback handles.
 fn clear_timeout(sk: &mut Sock<'_, Ccp>) {
     if let Some(d) = sk.data() {
         d.was_timeout = false;
@@ -847,17 +877,21 @@ impl AgentFile {
                     Ok(Some(p)) => p,
                     Ok(None) => {
                         STATS.inc(Stat::InstallsRejected);
-                        pr_warn!("ccp: program {}: out of memory\n", i.uid);
+                        if sys::ratelimit() {
+                            pr_warn!("ccp: program {}: out of memory\n", i.uid);
+                        }
                         return;
                     }
                     Err(e) => {
                         STATS.inc(Stat::InstallsRejected);
-                        pr_warn!(
-                            "ccp: program {} rejected: {} (at {})\n",
-                            i.uid,
-                            e.as_str(),
-                            e.position()
-                        );
+                        if sys::ratelimit() {
+                            pr_warn!(
+                                "ccp: program {} rejected: {} (at {})\n",
+                                i.uid,
+                                e.as_str(),
+                                e.position()
+                            );
+                        }
                         return;
                     }
                 };
@@ -880,11 +914,13 @@ impl AgentFile {
                     None => {
                         drop(ag);
                         STATS.inc(Stat::ProgramTableFull);
-                        pr_warn!(
-                            "ccp: program {} rejected: table full ({} programs)\n",
-                            uid,
-                            MAX_PROGRAMS
-                        );
+                        if sys::ratelimit() {
+                            pr_warn!(
+                                "ccp: program {} rejected: table full ({} programs)\n",
+                                uid,
+                                MAX_PROGRAMS
+                            );
+                        }
                     }
                 }
             }
@@ -979,7 +1015,9 @@ impl miscdev::FileOps for AgentFile {
             return Err(ENODEV);
         }
         if !sys::capable_net_admin() {
-            pr_warn!("ccp: /dev/ccpkp: open denied: CAP_NET_ADMIN required\n");
+            if sys::ratelimit() {
+                pr_warn!("ccp: /dev/ccpkp: open denied: CAP_NET_ADMIN required\n");
+            }
             return Err(EPERM);
         }
         let io = Io {
@@ -999,7 +1037,9 @@ impl miscdev::FileOps for AgentFile {
             if ag.attached {
                 drop(ag);
                 STATS.inc(Stat::AgentBusy);
-                pr_warn!("ccp: /dev/ccpkp: an agent is already attached\n");
+                if sys::ratelimit() {
+                    pr_warn!("ccp: /dev/ccpkp: an agent is already attached\n");
+                }
                 return Err(EBUSY);
             }
             // Clears stale programs; flows fall back and announce
@@ -1090,7 +1130,7 @@ impl miscdev::FileOps for AgentFile {
 
     fn release(this: Pin<KBox<Self>>) {
         AGENT.lock().reset(false);
-        pr_info!("ccp: agent detached; flows run in-kernel Reno\n");
+        pr_info!("ccp: agent detached; flows run in-kernel {}\n", fallback_name());
         drop(this);
     }
 }

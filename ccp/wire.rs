@@ -100,6 +100,9 @@ pub(crate) enum WireError {
     ProgramLength,
     /// More than [`MAX_UPDATES`] updates.
     TooManyUpdates,
+    /// ECHO: longer than [`MAX_DP_MSG`] (its answer would not fit the
+    /// buffer a datapath message may need).
+    EchoTooLong,
     /// Encoding: the output buffer is too small.
     NoSpace,
     /// Encoding: a MEASURE needs at least one field (no fields is CLOSE).
@@ -120,6 +123,7 @@ impl WireError {
                 | Self::LengthMismatch
                 | Self::Truncated
                 | Self::CountMismatch
+                | Self::EchoTooLong
         )
     }
 
@@ -135,6 +139,7 @@ impl WireError {
             Self::ProgramSize => "event or instruction count not in 1..=256",
             Self::ProgramLength => "program length is not 20 + 16 E + 16 I",
             Self::TooManyUpdates => "more than 222 updates",
+            Self::EchoTooLong => "an ECHO longer than the largest datapath message (896 bytes)",
             Self::NoSpace => "no space",
             Self::NoFields => "a report without fields",
             Self::TooMany => "too many items",
@@ -474,6 +479,7 @@ pub(crate) fn decode_agent(b: &[u8]) -> Result<AgentMsg<'_>, WireError> {
         {
             Err(WireError::WrongDirection)
         }
+        ECHO if b.len() > MAX_DP_MSG => Err(WireError::EchoTooLong),
         ECHO => Ok(AgentMsg::Echo(b)),
         ty => Ok(AgentMsg::Unknown { ty }),
     }

@@ -160,8 +160,11 @@ unsafe extern "C" fn open_cb<T: FileOps>(file: *mut ffi::ChrFile, out: *mut *mut
         let waker = Waker {
             file: NonNull::new(file).ok_or(EINVAL)?,
         };
+        // Allocated before `open`: the shim calls no release for a failed
+        // open, so nothing may fail once `open` has succeeded.
+        let pf = KBox::<PerFile<T>>::new_uninit(GFP_KERNEL)?;
         let obj = T::open()?;
-        let pf = KBox::new(PerFile { waker, obj }, GFP_KERNEL)?;
+        let pf = pf.write(PerFile { waker, obj });
         // SAFETY: `out` is valid for writes (function safety requirement).
         unsafe { *out = pf.into_foreign().cast_mut() };
         Ok(0)

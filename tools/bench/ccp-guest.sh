@@ -213,7 +213,9 @@ flows() {
 	done
 }
 
-tpc_setup_pair "$RATE" "$DELAY" "$LIMIT" || { log "cannot set up the namespaces"; exit 1; }
+# One-MSS packets at the qdiscs: LIMIT packets is then one BDP of buffer.
+{ tpc_setup_pair "$RATE" "$DELAY" "$LIMIT" && tpc_pair_one_mss; } ||
+	{ log "cannot set up the namespaces"; exit 1; }
 for p in ${parts//,/ }; do
 	case $p in
 	fidelity | loopback | ipc | flows) "$p" ;;

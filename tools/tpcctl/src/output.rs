@@ -177,7 +177,7 @@ pub(crate) fn ccp_text(st: &[(String, u64)]) -> Vec<String> {
         if get("agent_attached") != 0 {
             "attached"
         } else {
-            "not attached (flows run in-kernel Reno)"
+            "not attached (flows run the in-kernel fallback, net.tpc.ccp_fallback)"
         },
         get("flows"),
         get("programs"),

@@ -28,6 +28,8 @@ import time
 
 DEV = "/dev/ccpkp"
 CREATE, MEASURE, INSTALL, UPDATE, CHANGE_PROG, READY = 0, 1, 2, 3, 4, 5
+# The datapath's ECHO extension.
+ECHO = 0xfe
 # Register types and opcodes (libccp).
 CTL, IMM, IMPL, LOCAL, PRIM, VREP, REP, TMP = 0, 1, 2, 3, 4, 5, 6, 7
 ADD, BIND, DEF, GT = 0, 1, 2, 6
@@ -115,6 +117,20 @@ def basics():
                      lambda: os.write(fd, hdr(UPDATE, 25, 1) + struct.pack("<I", 2) + update_rec(IMPL, 4, 1)))
         big = hdr(INSTALL, 0, 0) + b"\0" * 9000
         expect_errno("9008-byte write", errno.EMSGSIZE, lambda: os.write(fd, big))
+        # ECHO comes back whole, and reads never split a message: three
+        # 200-byte ECHOs, a 300-byte read gets one, a 100-byte read none.
+        echoes = [hdr(ECHO, 200, k) + bytes([k]) * 192 for k in (1, 2, 3)]
+        for m in echoes:
+            assert os.write(fd, m) == len(m), "ECHO write"
+        expect_errno("read smaller than the next message", errno.EINVAL,
+                     lambda: os.read(fd, 100))
+        got = os.read(fd, 300)
+        assert got == echoes[0], "300-byte read: %d bytes" % len(got)
+        got = os.read(fd, 4096)
+        assert got == echoes[1] + echoes[2], "4096-byte read: %d bytes" % len(got)
+        print("# ECHOs read back whole, one or several per read, never split")
+        expect_errno("ECHO longer than 896 bytes", errno.EINVAL,
+                     lambda: os.write(fd, hdr(ECHO, 897, 0) + b"\0" * 889))
         # Well-framed but meaningless: accepted (logged), nothing breaks.
         for what, m in [
             ("update for an unknown flow", cwnd_update(424242, 14480)),

@@ -9,6 +9,11 @@
  *                                       send BYTES of pattern with CC and
  *                                       print the connection's TPC state
  *   tpc_helper hold ADDR PORT CC SECS   keep a CC connection busy for SECS
+ *   tpc_helper bulk ADDR PORT CC SECS MS
+ *                                       send pattern (to rsink) as fast as
+ *                                       the connection takes it for SECS;
+ *                                       print "cw T CWND SSTHRESH CA_STATE"
+ *                                       (TCP_INFO) every MS milliseconds
  *   tpc_helper now                      print CLOCK_MONOTONIC in ms
  *   tpc_helper listen ADDR PORT         accept and close connections forever
  *   tpc_helper probe ADDR PORT MS       connect within MS milliseconds
@@ -778,6 +783,61 @@ static long long now_ms(void)
 	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
 }
 
+/*
+ * Sends pattern as fast as the connection takes it for SECS and prints
+ * "cw MS CWND SSTHRESH CA_STATE" (TCP_INFO, ssthresh 0 while still
+ * infinite) every PERIOD ms: sampled in the sender itself, so the series
+ * is dense even on a slow (emulated) machine where an ss loop is not.
+ */
+static int bulk(const char *addr, const char *port, const char *cc, int secs,
+		int period)
+{
+	int fd = connect_cc(addr, port, cc);
+	long long end = now_ms() + secs * 1000LL, next = now_ms(), t;
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	uint8_t b[16384];
+	uint64_t sent = 0;
+	ssize_t n, i;
+
+	if (fd < 0)
+		return 1;
+	if (period < 1)
+		FAIL("bulk: period must be at least 1 ms");
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	while ((t = now_ms()) < end) {
+		if (t >= next) {
+			struct tcp_info ti;
+			socklen_t len = sizeof(ti);
+
+			memset(&ti, 0, sizeof(ti));
+			if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+				FAIL("TCP_INFO: %s", strerror(errno));
+			printf("cw %lld %u %u %u\n", t, ti.tcpi_snd_cwnd,
+			       ti.tcpi_snd_ssthresh >= 0x7fffffff ? 0 : ti.tcpi_snd_ssthresh,
+			       ti.tcpi_ca_state);
+			next = t + period;
+			continue;
+		}
+		if (poll(&p, 1, (int)(next - t)) <= 0)
+			continue;
+		for (i = 0; i < (ssize_t)sizeof(b); i++)
+			b[i] = pattern(sent + i);
+		n = write(fd, b, sizeof(b));
+		if (n < 0 && errno != EAGAIN)
+			FAIL("write: %s", strerror(errno));
+		if (n > 0)
+			sent += n;
+	}
+	printf("# bulk: %llu bytes sent with %s\n", (unsigned long long)sent, cc);
+	fflush(stdout);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	shutdown(fd, SHUT_WR);
+	while (read(fd, b, sizeof(b)) > 0)
+		;
+	close(fd);
+	return 0;
+}
+
 static const char *errname(int e)
 {
 	const char *n = strerrorname_np(e);
@@ -1466,6 +1526,8 @@ int main(int argc, char **argv)
 		return source(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 0));
 	if (argc == 6 && !strcmp(argv[1], "hold"))
 		return hold(argv[2], argv[3], argv[4], atoi(argv[5]));
+	if (argc == 7 && !strcmp(argv[1], "bulk"))
+		return bulk(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
 	if (argc == 2 && !strcmp(argv[1], "now")) {
 		printf("%lld\n", now_ms());
 		return 0;

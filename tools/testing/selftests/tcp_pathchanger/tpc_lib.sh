@@ -83,6 +83,15 @@ tpc_setup_pair() {
 	fi
 }
 
+# tpc_pair_one_mss: packets of one MSS at the pair's qdiscs. TCP builds
+# GSO packets even when the device has GSO off (they are split after the
+# qdisc), so netem's packet limit would otherwise count 64 kB packets and
+# the "one BDP" buffer would hold dozens of BDPs.
+tpc_pair_one_mss() {
+	ip -n "$A" link set dev veth-a gso_max_segs 1 &&
+		ip -n "$B" link set dev veth-b gso_max_segs 1
+}
+
 # Succeeds if counter $1 is at most $2 (for slowwait, which can run
 # functions).
 tpc_counter_at_most() {

@@ -428,6 +428,15 @@ fn semantic_errors_are_not_framing() {
     let mut echo = good_header(0xfe, 12);
     echo.extend_from_slice(&[1, 2, 3, 4]);
     assert_eq!(decode_agent(&echo), Ok(AgentMsg::Echo(&echo[..])));
+    // ... up to the largest datapath message: its answer must fit any
+    // reader's buffer (portus reads 1024 bytes at a time).
+    let mut echo = good_header(0xfe, MAX_DP_MSG as u16);
+    echo.resize(MAX_DP_MSG, 7);
+    assert_eq!(decode_agent(&echo), Ok(AgentMsg::Echo(&echo[..])));
+    echo.push(7);
+    echo[2..4].copy_from_slice(&((MAX_DP_MSG + 1) as u16).to_le_bytes());
+    assert_eq!(decode_agent(&echo), Err(WireError::EchoTooLong));
+    assert!(WireError::EchoTooLong.is_framing());
     // Unknown types are valid framing, ignored.
     let mut u = good_header(9, 8);
     u.truncate(8);
