@@ -1130,7 +1130,10 @@ impl miscdev::FileOps for AgentFile {
 
     fn release(this: Pin<KBox<Self>>) {
         AGENT.lock().reset(false);
-        pr_info!("ccp: agent detached; flows run in-kernel {}\n", fallback_name());
+        pr_info!(
+            "ccp: agent detached; flows run in-kernel {}\n",
+            fallback_name()
+        );
         drop(this);
     }
 }
