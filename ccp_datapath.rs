@@ -497,11 +497,11 @@ fn cubic_fallback() -> bool {
 }
 
 /// In-kernel Reno or Cubic (`ccp_fallback`) for a flow the agent does not
-/// drive: their growth in Open, Disorder and Loss; in CWR and Recovery (the
-/// kernel runs no PRR for a `cong_control` algorithm) the window shrinks
-/// towards `ssthresh` (Reno's half or Cubic's 0.7), keeping packet
-/// conservation.
-fn fallback(sk: &mut Sock<'_, Ccp>, ack: u32, s: &CcpSample, now: i64) {
+/// drive: their growth in Open, Disorder and Loss; in CWR and Recovery the
+/// kernel's Proportional Rate Reduction towards `ssthresh` (Reno's half or
+/// Cubic's 0.7), which the kernel itself skips for a `cong_control`
+/// algorithm.
+fn fallback(sk: &mut Sock<'_, Ccp>, ack: u32, flag: i32, s: &CcpSample, now: i64) {
     STATS.inc(Stat::FallbackAcks);
     // Unpaced: a rate an agent's program set, or the one the previous
     // congestion control left (iperf3 -C switches after connect), would
@@ -512,12 +512,7 @@ fn fallback(sk: &mut Sock<'_, Ccp>, ack: u32, s: &CcpSample, now: i64) {
     }
     match CaState::try_from(s.ca_state) {
         Ok(CaState::Cwr | CaState::Recovery) => {
-            let target = s
-                .snd_ssthresh
-                .max(s.in_flight.saturating_add(s.rs_acked_sacked));
-            if target < s.snd_cwnd {
-                sk.set_cwnd(target.max(2));
-            }
+            sk.cwnd_reduction(s.rs_acked_sacked, s.rs_losses.max(0) as u32, flag)
         }
         _ if cubic_fallback() => cubic_avoid(sk, s, now),
         _ => sk.reno_cong_avoid(ack, s.rs_acked_sacked),
@@ -762,7 +757,7 @@ impl cong::Algorithm for Ccp {
         }
     }
 
-    fn cong_control(sk: &mut Sock<'_, Self>, ack: u32, _flag: i32, s: &CcpSample) {
+    fn cong_control(sk: &mut Sock<'_, Self>, ack: u32, flag: i32, s: &CcpSample) {
         let now_ns = now_ns();
         augment_ack(sk, now_ns, false);
         let now = us_since_load(now_ns);
@@ -770,7 +765,7 @@ impl cong::Algorithm for Ccp {
         let prims = primitives(d, s, now);
         if d.sid == 0 {
             d.was_timeout = false;
-            fallback(sk, ack, s, now_ns);
+            fallback(sk, ack, flag, s, now_ns);
             return;
         }
         let staged = match take_staged(d, now_ns) {
@@ -785,7 +780,7 @@ impl cong::Algorithm for Ccp {
                     }
                     Sync::Silent => STATS.inc(Stat::SilentAcks),
                 }
-                fallback(sk, ack, s, now_ns);
+                fallback(sk, ack, flag, s, now_ns);
                 return;
             }
         };
@@ -816,7 +811,7 @@ impl cong::Algorithm for Ccp {
         }
         let Some(d) = sk.data() else { return };
         if d.prog.is_none() {
-            fallback(sk, ack, s, now_ns);
+            fallback(sk, ack, flag, s, now_ns);
             clear_timeout(sk);
             return;
         }

@@ -421,6 +421,13 @@ impl<'a, T: Algorithm> Sock<'a, T> {
         unsafe { ffi::tpc_shim_tcp_cong_avoid_ai(self.sk.as_ptr(), w, acked) }
     }
 
+    /// Proportional Rate Reduction in CWR and Recovery
+    /// (`tcp_cwnd_reduction`), for `cong_control`'s `flag`.
+    pub(crate) fn cwnd_reduction(&mut self, acked_sacked: u32, lost: u32, flag: i32) {
+        // SAFETY: `sk` is a locked full TCP socket (type invariant).
+        unsafe { ffi::tpc_shim_tcp_cwnd_reduction(self.sk.as_ptr(), acked_sacked, lost, flag) }
+    }
+
     /// Sets `snd_cwnd` to `pkts`, clamped to `[1, snd_cwnd_clamp]`.
     pub(crate) fn set_cwnd(&mut self, pkts: u32) {
         // SAFETY: `sk` is a locked full TCP socket (type invariant).

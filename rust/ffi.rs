@@ -239,6 +239,12 @@ extern "C" {
     pub(crate) fn tpc_shim_tcp_is_cwnd_limited(sk: *const sock) -> bool;
     pub(crate) fn tpc_shim_tcp_slow_start(sk: *mut sock, acked: u32) -> u32;
     pub(crate) fn tpc_shim_tcp_cong_avoid_ai(sk: *mut sock, w: u32, acked: u32);
+    pub(crate) fn tpc_shim_tcp_cwnd_reduction(
+        sk: *mut sock,
+        newly_acked_sacked: u32,
+        newly_lost: u32,
+        flag: c_int,
+    );
     pub(crate) fn tpc_shim_set_pacing_rate(sk: *mut sock, rate: u64);
     pub(crate) fn tpc_shim_pacing_init(sk: *mut sock);
     pub(crate) fn tpc_shim_sk_raw_tuple(

@@ -154,6 +154,36 @@ u32 tpc_shim_tcp_slow_start(struct sock *sk, u32 acked)
 	return tcp_slow_start(tcp_sk(sk), acked);
 }
 
+/* tcp_input.c's FLAG_SND_UNA_ADVANCED (private to that file). */
+#define TPC_FLAG_SND_UNA_ADVANCED 0x400
+
+void tpc_shim_tcp_cwnd_reduction(struct sock *sk, u32 newly_acked_sacked,
+				 u32 newly_lost, int flag)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	s64 delta = (s64)tp->snd_ssthresh - tcp_packets_in_flight(tp);
+	s64 sndcnt;
+
+	if (!newly_acked_sacked || !tp->prior_cwnd)
+		return;
+	tp->prr_delivered += newly_acked_sacked;
+	if (delta < 0) {
+		u64 dividend = (u64)tp->snd_ssthresh * tp->prr_delivered +
+			       tp->prior_cwnd - 1;
+
+		sndcnt = (s64)div_u64(dividend, tp->prior_cwnd) - tp->prr_out;
+	} else {
+		sndcnt = max_t(s64, (s64)tp->prr_delivered - tp->prr_out,
+			       newly_acked_sacked);
+		if ((flag & TPC_FLAG_SND_UNA_ADVANCED) && !newly_lost)
+			sndcnt++;
+		sndcnt = min(delta, sndcnt);
+	}
+	/* A fast retransmit upon entering fast recovery. */
+	sndcnt = max_t(s64, sndcnt, tp->prr_out ? 0 : 1);
+	tcp_snd_cwnd_set(tp, max_t(s64, tcp_packets_in_flight(tp) + sndcnt, 1));
+}
+
 void tpc_shim_tcp_cong_avoid_ai(struct sock *sk, u32 w, u32 acked)
 {
 	tcp_cong_avoid_ai(tcp_sk(sk), w, acked);

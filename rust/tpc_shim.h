@@ -104,6 +104,14 @@ void tpc_shim_aug_sample(const struct sock *sk, struct tpc_aug_sample *out);
 bool tpc_shim_tcp_is_cwnd_limited(const struct sock *sk);
 /* tcp_slow_start(): grows snd_cwnd up to ssthresh; returns the rest of acked. */
 u32 tpc_shim_tcp_slow_start(struct sock *sk, u32 acked);
+/*
+ * Proportional Rate Reduction in CWR and Recovery: the kernel's
+ * tcp_cwnd_reduction() (not exported; the kernel skips it for a
+ * cong_control algorithm), over tcp_sock's prior_cwnd, prr_delivered and
+ * prr_out. flag: cong_control's.
+ */
+void tpc_shim_tcp_cwnd_reduction(struct sock *sk, u32 newly_acked_sacked,
+				 u32 newly_lost, int flag);
 /* tcp_cong_avoid_ai(): one packet per w acknowledged. */
 void tpc_shim_tcp_cong_avoid_ai(struct sock *sk, u32 w, u32 acked);
 /* snd_cwnd := clamp(pkts, 1, snd_cwnd_clamp). Socket lock held. */
