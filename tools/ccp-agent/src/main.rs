@@ -40,12 +40,14 @@
 //! The agent runs until it is killed (SIGTERM/SIGINT) or portus stops; a
 //! portus error (e.g. the device cannot be opened) exits with status 1.
 
+mod programs;
 mod window;
 
 use clap::{Parser, ValueEnum};
 use portus::ipc::{kp, unix, BackendBuilder, Blocking, Ipc};
 use portus::lang::Scope;
 use portus::{CongAlg, Datapath, DatapathInfo, DatapathTrait, Flow, Report, RunBuilder};
+use programs::{INTERVAL, PER_ACK};
 use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::io::{self, IsTerminal, Write};
@@ -182,47 +184,6 @@ impl Log {
 fn sampled(n: u64) -> bool {
     n <= 5 || n.is_multiple_of(100)
 }
-
-/// The datapath program reporting on every ACK.
-const PER_ACK: &str = "
-(def (Report (volatile acked 0) (volatile sacked 0) (volatile loss 0)
-             (volatile timeout false) (volatile rtt 0) (volatile inflight 0)
-             (volatile cwnd 0)))
-(when true
-    (:= Report.acked (+ Report.acked Ack.bytes_acked))
-    (:= Report.sacked (+ Report.sacked Ack.packets_misordered))
-    (:= Report.loss (+ Report.loss Ack.lost_pkts_sample))
-    (:= Report.timeout Flow.was_timeout)
-    (:= Report.rtt Flow.rtt_sample_us)
-    (:= Report.inflight Flow.packets_in_flight)
-    (:= Report.cwnd Cwnd)
-    (report))
-";
-
-/// The datapath program reporting every `interval` µs (set with the
-/// program), and at once on loss or timeout. Micros restarts from 0 after
-/// each report.
-const INTERVAL: &str = "
-(def (Report (volatile acked 0) (volatile sacked 0) (volatile loss 0)
-             (volatile timeout false) (volatile rtt 0) (volatile inflight 0)
-             (volatile cwnd 0))
-     (interval 10000))
-(when true
-    (:= Report.acked (+ Report.acked Ack.bytes_acked))
-    (:= Report.sacked (+ Report.sacked Ack.packets_misordered))
-    (:= Report.loss (+ Report.loss Ack.lost_pkts_sample))
-    (:= Report.timeout Flow.was_timeout)
-    (:= Report.rtt Flow.rtt_sample_us)
-    (:= Report.inflight Flow.packets_in_flight)
-    (:= Report.cwnd Cwnd)
-    (fallthrough))
-(when (|| Report.timeout (> Report.loss 0))
-    (report)
-    (:= Micros 0))
-(when (> Micros interval)
-    (report)
-    (:= Micros 0))
-";
 
 /// The algorithm as portus sees it (one for all flows).
 struct Agent {

@@ -226,6 +226,46 @@ fn corpus_accepted_and_runs() {
     }
 }
 
+/// tools/ccp-agent's own programs (the same file the agent compiles).
+#[path = "../../../ccp-agent/src/programs.rs"]
+mod agent_programs;
+
+/// The agent's per-ACK and 10 ms programs pass the verifier; per ACK
+/// reports every ACK, the interval program once per 10 ms of Micros and at
+/// once on a timeout; the reported window is the seeded Cwnd.
+#[test]
+fn ccp_agent_programs_accepted_and_run() {
+    for (name, src, every) in [
+        ("per_ack", agent_programs::PER_ACK, 1u64),
+        ("interval", agent_programs::INTERVAL, 11),
+    ] {
+        let p = verify_msg(&compile(src)).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(p.nreport(), 7, "{name}");
+        let mut m = Machine::new();
+        m.change_program(&p, 0);
+        let mut reports = 0;
+        // One ACK per ms for 110 ms, then a timeout.
+        for t in 1..=111u64 {
+            m.seed(20 * 1448, 0);
+            let timeout = u64::from(t == 111);
+            let pr = prims(&[(0, 1448), (5, t * 1000), (13, 20_000), (14, timeout)]);
+            let o = m
+                .invoke(&p, &pr, t * 1000)
+                .unwrap_or_else(|e| panic!("{name}: abort {e:?} at {t}"));
+            if o.report {
+                reports += 1;
+                let f = m.report_fields(&p);
+                // Report.cwnd (last DEF) is the window seeded.
+                assert_eq!(f.last().copied(), Some(20 * 1448), "{name}");
+                m.after_report(&p, t * 1000);
+            }
+        }
+        // per_ack: every ACK; interval: ten 10 ms periods plus the timeout.
+        let want = if every == 1 { 111 } else { 110 / every + 1 };
+        assert_eq!(reports, want, "{name}");
+    }
+}
+
 /// The conformance fixture of the protocol notes: ten ACKs per report
 /// (volatile n), the control value set through CHANGE_PROG, Cwnd visible.
 #[test]
