@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Guest part of scripts/bench-ccp.sh (runs inside the QEMU guest):
-#   ccp-guest.sh OUT TOP SECS PARTS
+#   ccp-guest.sh OUT TOP SECS PARTS MBIT
 # PARTS: comma-separated subset of fidelity,loopback,ipc,flows.
 #
-# fidelity  two namespaces over a veth pair shaped by netem at both ends
-#           (96 Mbit/s, 10 ms each way, one BDP = 160 packets of buffer):
+# fidelity  two namespaces through a router namespace whose two egress
+#           qdiscs are the link (netem: MBIT Mbit/s, 10 ms each way, one
+#           BDP of one-MSS packets of buffer; tpc_setup_line):
 #           links "fixed", "lossy" (0.01 % stochastic loss each way) and
-#           "variable" (the rate alternates 96 / 48 Mbit/s every 2 s);
+#           "variable" (the rate alternates MBIT / MBIT/2 every 2 s);
 #           per link, iperf3 -t SECS -i 0.1 with the kernel's reno and
 #           cubic and with ccp driven by ccp-agent --alg reno / cubic
 #           (10 ms reports). Raw: OUT/raw/fidelity/<link>_<cc>.json.
@@ -25,14 +26,16 @@ out=$1
 top=$2
 secs=$3
 parts=$4
+mbit=$5
 . "$top/scripts/guest-env.sh"
 sel=$out/kselftest/tcp_pathchanger
 # shellcheck source=../testing/selftests/tcp_pathchanger/tpc_lib.sh
 . "$sel/tpc_lib.sh"
 
-RATE=96mbit
+RATE=${mbit}mbit
 DELAY=10ms
-LIMIT=160
+# One BDP (20 ms) of 1514-byte packets.
+LIMIT=$(( mbit * 1000000 / 8 * 20 / 1000 / 1514 ))
 HELPER=$sel/tpc_helper
 AGENT_PID=
 
@@ -99,28 +102,24 @@ run_cc() {
 shape() {
 	local extra=
 	[ "$1" = lossy ] && extra="loss 0.01%"
-	local ns dev
-	for ns in "$A:veth-a" "$B:veth-b"; do
-		dev=${ns#*:}
-		ns=${ns%%:*}
+	local l
+	for l in $TPC_SHAPED; do
 		# shellcheck disable=SC2086 # extra is several words
-		tc -n "$ns" qdisc change dev "$dev" root netem delay "$DELAY" \
+		tc -n "${l%%:*}" qdisc change dev "${l#*:}" root netem delay "$DELAY" \
 			rate "$RATE" limit "$LIMIT" $extra
 	done
 }
 
-# Alternates the rate between 96 and 48 Mbit/s every 2 s (both ends).
+# Alternates the rate between MBIT and MBIT/2 every 2 s (both directions).
 vary() {
-	local r=48mbit ns dev
+	local r=$(( mbit / 2 ))mbit l
 	while :; do
 		sleep 2
-		for ns in "$A:veth-a" "$B:veth-b"; do
-			dev=${ns#*:}
-			ns=${ns%%:*}
-			tc -n "$ns" qdisc change dev "$dev" root netem delay "$DELAY" \
+		for l in $TPC_SHAPED; do
+			tc -n "${l%%:*}" qdisc change dev "${l#*:}" root netem delay "$DELAY" \
 				rate "$r" limit "$LIMIT"
 		done
-		[ $r = 48mbit ] && r=96mbit || r=48mbit
+		[ "$r" = "$RATE" ] && r=$(( mbit / 2 ))mbit || r=$RATE
 	done
 }
 
@@ -213,9 +212,8 @@ flows() {
 	done
 }
 
-# One-MSS packets at the qdiscs: LIMIT packets is then one BDP of buffer.
-{ tpc_setup_pair "$RATE" "$DELAY" "$LIMIT" && tpc_pair_one_mss; } ||
-	{ log "cannot set up the namespaces"; exit 1; }
+# The bottleneck at a router (R), one-MSS packets: LIMIT is one BDP.
+tpc_setup_line "$RATE" "$DELAY" "$LIMIT" || { log "cannot set up the namespaces"; exit 1; }
 for p in ${parts//,/ }; do
 	case $p in
 	fidelity | loopback | ipc | flows) "$p" ;;

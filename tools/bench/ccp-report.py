@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Report of scripts/bench-ccp.sh: the CCP datapath against the kernel.
 
-    ccp-report.py OUT SECS PARTS
+    ccp-report.py OUT SECS PARTS MBIT
 
 Reads OUT/raw/ (written by ccp-guest.sh in the guest) and writes OUT/ccp.txt
 (tables, with the CCP thesis' figures and the issue's targets),
@@ -212,12 +212,13 @@ def fmt(x, spec="%.1f"):
 
 
 def main():
-    out, secs, parts = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(",")
+    out, secs, parts, mbit = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(","), int(sys.argv[4])
     fid, gaps = fidelity(out) if "fidelity" in parts else ({}, {})
     lb = loopback(out) if "loopback" in parts else {}
     ip = ipc(out) if "ipc" in parts else {}
     fl = flows(out) if "flows" in parts else {}
-    lines = ["CCP datapath benchmark (TCG guest; %d s per transfer)" % secs, ""]
+    lines = ["CCP datapath benchmark (TCG guest; %d s per transfer; fidelity link %d Mbit/s, 20 ms)"
+             % (secs, mbit), ""]
     if fid:
         lines.append("Fidelity: per-0.1 s throughput (Mbit/s) and queueing delay (ms), p10/p50/p90")
         lines.append("%-9s %-10s %8s  %-20s %-20s %s" % ("link", "alg", "goodput", "throughput", "queueing", "retx"))
@@ -264,9 +265,10 @@ def main():
         e.pop("samples_us", None)
     doc = {
         "benchmark": "ccp",
-        "parameters": {"secs_per_transfer": secs, "parts": parts, "link_rate_mbit": 96,
-                       "link_rtt_ms": 20, "buffer_packets": 160, "lossy_loss": "0.01% each way",
-                       "variable": "96/48 Mbit/s every 2 s", "report_interval_ms": 10,
+        "parameters": {"secs_per_transfer": secs, "parts": parts, "link_rate_mbit": mbit,
+                       "link_rtt_ms": 20, "buffer_packets": mbit * 1000000 // 8 * 20 // 1000 // 1514,
+                       "lossy_loss": "0.01% each way",
+                       "variable": "%d/%d Mbit/s every 2 s" % (mbit, mbit // 2), "report_interval_ms": 10,
                        "guest": "QEMU TCG"},
         "fidelity": fid,
         "fidelity_gaps": gaps,

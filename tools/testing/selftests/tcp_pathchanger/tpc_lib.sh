@@ -80,16 +80,43 @@ tpc_setup_pair() {
 			tc -n "$ns" qdisc add dev "$dev" root netem delay "$2" \
 				rate "$1" limit "$3" || return 1
 		done
+		TPC_SHAPED="$A:veth-a $B:veth-b"
 	fi
 }
 
-# tpc_pair_one_mss: packets of one MSS at the pair's qdiscs. TCP builds
-# GSO packets even when the device has GSO off (they are split after the
-# qdisc), so netem's packet limit would otherwise count 64 kB packets and
-# the "one BDP" buffer would hold dozens of BDPs.
-tpc_pair_one_mss() {
-	ip -n "$A" link set dev veth-a gso_max_segs 1 &&
-		ip -n "$B" link set dev veth-b gso_max_segs 1
+# tpc_setup_line RATE DELAY LIMIT: A (fd00:9::1) and B (fd00:9::2) joined
+# through a router namespace R, whose two egress qdiscs are the shaped
+# link (netem: DELAY each way, RATE, LIMIT packets each). Unlike
+# tpc_setup_pair, the bottleneck is not the sender's own qdisc, where a
+# full queue is a local drop (CWR, the packet retried) rather than a loss:
+# drops at R are losses the sender has to detect, as on a real path. The
+# sender sends one-MSS packets (gso_max_segs 1; TCP otherwise builds GSO
+# packets of up to 64 kB, which a packet limit would count as one). The
+# shaped devices are in TPC_SHAPED ("NS:DEV ...").
+tpc_setup_line() {
+	setup_ns A R B || return 1
+	ip link add veth-a netns "$A" type veth peer name veth-ra netns "$R" || return 1
+	ip link add veth-b netns "$B" type veth peer name veth-rb netns "$R" || return 1
+	ip -n "$A" addr add fd00:9::1/128 dev veth-a nodad
+	ip -n "$B" addr add fd00:9::2/128 dev veth-b nodad
+	ip -n "$R" addr add fe80::ff/64 dev veth-ra nodad
+	ip -n "$R" addr add fe80::ff/64 dev veth-rb nodad
+	ip netns exec "$R" sh -c "echo 1 >/proc/sys/net/ipv6/conf/all/forwarding" || return 1
+	local l
+	for l in "$A:veth-a" "$B:veth-b" "$R:veth-ra" "$R:veth-rb"; do
+		ip -n "${l%%:*}" link set "${l#*:}" up || return 1
+	done
+	ip -n "$A" link set dev veth-a gso_max_segs 1 || return 1
+	ip -n "$B" link set dev veth-b gso_max_segs 1 || return 1
+	ip -n "$A" -6 route add fd00:9::2/128 via fe80::ff dev veth-a || return 1
+	ip -n "$B" -6 route add fd00:9::1/128 via fe80::ff dev veth-b || return 1
+	ip -n "$R" -6 route add fd00:9::1/128 dev veth-ra || return 1
+	ip -n "$R" -6 route add fd00:9::2/128 dev veth-rb || return 1
+	TPC_SHAPED="$R:veth-rb $R:veth-ra"
+	for l in $TPC_SHAPED; do
+		tc -n "${l%%:*}" qdisc add dev "${l#*:}" root netem delay "$2" \
+			rate "$1" limit "$3" || return 1
+	done
 }
 
 # Succeeds if counter $1 is at most $2 (for slowwait, which can run
