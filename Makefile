@@ -33,7 +33,7 @@ help:
 	@echo "                EXP3 lowest-delay benchmark in a guest (lighttpd + ab; not part of check)"
 	@echo "make bench-ccp [BENCH_ARGS='--secs S --parts LIST --out DIR']"
 	@echo "                CCP datapath vs kernel CC: fidelity, loopback, IPC, flows (guest)"
-	@echo "make bench-augment [BENCH_ARGS='--duration S --rtts LIST --out DIR']"
+	@echo "make bench-augment [BENCH_ARGS='--duration S --rtts LIST --rate MBIT --load MBIT --out DIR']"
 	@echo "                Augmenter vs IW10 vs static initcwnd: short-flow FCT (guest)"
 	@echo "make bench-fpu  host benchmark of the module's floating-point helpers (JSON)"
 	@echo "make clean      remove build products from the tree"

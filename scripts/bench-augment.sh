@@ -6,17 +6,20 @@
 # workload with a background long flow, in one QEMU guest (TCG) run.
 #
 #   bench-augment.sh [--duration S] [--rounds R] [--rtts LIST] [--load MBIT]
-#                    [--seed N] [--initcwnd LIST] [--configs LIST] [--out DIR]
+#                    [--seed N] [--initcwnd LIST] [--configs LIST] [--rate MBIT]
+#                    [--out DIR]
 #
-# Link: 100 Mbit/s, RTT from LIST (ms, default 20,80), one BDP of buffer.
+# Link: MBIT Mbit/s (default 100), RTT from LIST (ms, default 20,80), one
+# BDP of buffer.
 # Server (tpc_helper serve-iw's protocol in one epoll loop, congestion
 # control tpc) -> client. Per RTT and
 # configuration: one long download for 6 s alone, then short flows for S
 # seconds (default 30): Poisson arrivals offering MBIT (default 50, i.e. 50 %
 # load), sizes log-uniform in 10 kB - 1 MB, the same sequence (seed N,
-# default 1) in every configuration. Configurations: iw10 (Augmenter off),
+# default 1) in every configuration; --load scales with --rate by hand. Configurations: iw10 (Augmenter off),
 # static<N> (Augmenter off, the server's route to the client with initcwnd
-# N; N from --initcwnd, default 20,40,80 at 20 ms and 40,80,160 at 80 ms),
+# N; N from --initcwnd, default 20,40,80 at 20 ms and 40,80,160 at 80 ms
+# on 100 Mbit/s, BDP/8, BDP/4, BDP/2 packets otherwise),
 # augmenter (policy learned) and augmenter-nopace (learned with
 # net.tpc.augment_pacing 0). Every configuration runs R times (default 2),
 # interleaved (the list forwards, then backwards: the TCG guest's speed
@@ -43,6 +46,7 @@ duration=30
 rounds=2
 rtts=20,80
 load=50
+rate=100
 seed=1
 initcwnds=auto
 configs=auto
@@ -53,17 +57,19 @@ while [ $# -gt 0 ]; do
 	--rounds) rounds=$2; shift 2 ;;
 	--rtts) rtts=$2; shift 2 ;;
 	--load) load=$2; shift 2 ;;
+	--rate) rate=$2; shift 2 ;;
 	--seed) seed=$2; shift 2 ;;
 	--initcwnd) initcwnds=$2; shift 2 ;;
 	--configs) configs=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '4,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-augment: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
 case $duration in ''|*[!0-9]*|0) echo "bench-augment: --duration needs whole seconds > 0" >&2; exit 2 ;; esac
 case $rounds in ''|*[!0-9]*|0) echo "bench-augment: --rounds needs a positive number" >&2; exit 2 ;; esac
 case $load in ''|*[!0-9]*|0) echo "bench-augment: --load needs whole Mbit/s > 0" >&2; exit 2 ;; esac
+case $rate in ''|*[!0-9]*|0|????*) echo "bench-augment: --rate needs whole Mbit/s, 1 .. 999" >&2; exit 2 ;; esac
 case $seed in ''|*[!0-9]*) echo "bench-augment: --seed needs a number" >&2; exit 2 ;; esac
 for r in ${rtts//,/ }; do
 	case $r in *[!0-9]*|0|?????*) echo "bench-augment: bad RTT $r (ms, 2 .. 9999)" >&2; exit 2 ;; esac
@@ -94,12 +100,12 @@ ns=6
 [ "$initcwnds" != auto ] && ns=$(( $(tr , '\n' <<<"$initcwnds" | grep -c .) + 3 ))
 [ "$configs" != auto ] && ns=$(tr , '\n' <<<"$configs" | grep -c .)
 start=$(date +%s)
-echo "bench-augment: RTTs $rtts ms, $ns configurations x $rounds rounds each," \
+echo "bench-augment: $rate Mbit/s, RTTs $rtts ms, $ns configurations x $rounds rounds each," \
 	"$duration s of short flows (TCG guest; about" \
 	"$(( (nr * ns * rounds * (duration + 28) + 60) / 60 )) min)" >&2
 grc=0
 "$here/vm-run.sh" -o "$out" -i -- "$top/tools/bench/augment-guest.sh" "$out" "$top" \
-	"$duration" "$rtts" "$out/augment-load" "$load" "$seed" "$initcwnds" "$configs" "$rounds" \
+	"$duration" "$rtts" "$out/augment-load" "$load" "$seed" "$initcwnds" "$configs" "$rounds" "$rate" \
 	>"$out/console.log" 2>&1 || grc=$?
 echo "bench-augment: guest done in $(( $(date +%s) - start )) s" >&2
 if [ $grc != 0 ]; then

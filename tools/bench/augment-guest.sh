@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Guest part of scripts/bench-augment.sh (runs inside the QEMU guest):
-#   augment-guest.sh OUT TOP DURATION RTTS LOAD_BIN LOAD_MBIT SEED INITCWNDS CONFIGS ROUNDS
+#   augment-guest.sh OUT TOP DURATION RTTS LOAD_BIN LOAD_MBIT SEED INITCWNDS CONFIGS ROUNDS RATE_MBIT
 # RTTS: comma-separated RTTs in ms (e.g. 20,80). INITCWNDS: the static
 # route initcwnd sweep, "auto" (20,40,80 at 20 ms, 40,80,160 at 80 ms,
 # BDP/8, BDP/4, BDP/2 packets otherwise) or a comma-separated list used at
-# every RTT. CONFIGS: "auto" (iw10, the static sweep, augmenter,
+# every RTT (the 20/80 ms defaults are for 100 Mbit/s; other rates use the
+# BDP fractions). RATE_MBIT: the link rate (default 100). CONFIGS: "auto" (iw10, the static sweep, augmenter,
 # augmenter-nopace) or a comma-separated list of iw10, static<N>, fixed<N>
 # (Augmenter's policy fixed N), augmenter, augmenter-nopace (learned with
 # augment_pacing 0); a suffix .K (iw10.2) runs one again under another
@@ -15,12 +16,15 @@
 # in odd rounds and reversed in even ones (the TCG guest's speed drifts
 # with the host's load; interleaving spreads that over all configurations).
 #
-# Two namespaces over a veth pair (tpc_setup_pair): the server A
-# (fd00:9::1) runs "LOAD_BIN serve" (tpc_helper serve-iw's protocol and
+# Three namespaces on a line through a router (tpc_setup_line): the server
+# A (fd00:9::1) runs "LOAD_BIN serve" (tpc_helper serve-iw's protocol and
 # "iw" lines, one epoll loop instead of a process per connection) with
-# tpc, the client B (fd00:9::2) downloads. netem at both ends: 100 Mbit/s,
-# RTT/2 each way, a limit of one BDP of 1514-byte packets; TSO/GSO/GRO
-# off. The client's tcp_rmem lets its first ACK announce ~512 kB;
+# tpc, the client B (fd00:9::2) downloads. netem on both of the router's
+# egresses: RATE_MBIT, RTT/2 each way, a limit of one BDP of 1514-byte
+# packets; the senders send one-MSS packets. The bottleneck queue is at
+# the router, so an overflow is a loss the server must detect and repair
+# (at the server's own qdisc it would be a local drop: CWR and a silent
+# retry, no retransmission). The client's tcp_rmem lets its first ACK announce ~512 kB;
 # tcp_no_metrics_save=1 on both sides so no configuration inherits cached
 # metrics from the one before.
 # Failover is off (one direct path, strategy 0).
@@ -40,7 +44,8 @@
 #   long.log            the long flow's "rx MS BYTES" lines
 #   long.ss             ss -tin of the long flow on the server at the end
 #   snmp0/1, netstat0/1 the server's /proc/net/snmp and netstat before/after
-#   qdisc0/1            tc -s qdisc of both ends before/after
+#   qdisc0/1            tc -s qdisc of the router towards the client, then
+#                       towards the server, before/after
 #   status0/1.json      tpcctl --json status before/after
 #   augment0/1.json     tpcctl --json augment show before the load / at the end
 #   times               key=value: CLOCK_MONOTONIC ms of the steps, settings
@@ -59,8 +64,9 @@ sel=$out/kselftest/tcp_pathchanger
 # shellcheck source=../testing/selftests/tcp_pathchanger/tpc_lib.sh
 . "$sel/tpc_lib.sh"
 
-RATE=100mbit
-RATE_BPS=100000000
+rate_mbit=${11:-100}
+RATE=${rate_mbit}mbit
+RATE_BPS=$(( rate_mbit * 1000000 ))
 SRV=fd00:9::1
 CLI=fd00:9::2
 PFX=fd00:9::2/128
@@ -115,7 +121,7 @@ tmp=$(mktemp -d)
 shape() {
 	local rtt=$1 ns dev limit
 	limit=$(( RATE_BPS / 8 * rtt / 1000 / 1514 ))
-	for ns in "$A:veth-a" "$B:veth-b"; do
+	for ns in $TPC_SHAPED; do
 		dev=${ns#*:}
 		ns=${ns%%:*}
 		tc -n "$ns" qdisc change dev "$dev" root netem delay "$((rtt / 2))ms" \
@@ -131,9 +137,9 @@ sweep() {
 		echo "${initcwnds//,/ }"
 		return
 	fi
-	case $rtt in
-	20) echo "20 40 80" ;;
-	80) echo "40 80 160" ;;
+	case $RATE_BPS:$rtt in
+	100000000:20) echo "20 40 80" ;;
+	100000000:80) echo "40 80 160" ;;
 	*)
 		bdp=$(( RATE_BPS / 8 * rtt / 1000 / 1448 ))
 		echo "$(( bdp / 8 > 10 ? bdp / 8 : 11 )) $(( bdp / 4 > 10 ? bdp / 4 : 12 )) $(( bdp / 2 > 10 ? bdp / 2 : 13 ))"
@@ -143,7 +149,7 @@ sweep() {
 
 # policy CONFIG: Augmenter policy and the server's route for CONFIG.
 policy() {
-	ip -n "$A" -6 route del "$CLI/128" dev veth-a 2>/dev/null
+	ip -n "$A" -6 route replace "$CLI/128" via fe80::ff dev veth-a || return 1
 	tpc_knob augment_pacing 1
 	case ${1%.*} in
 	iw10) "$TPCCTL" augment set "$PFX" off ;;
@@ -153,7 +159,8 @@ policy() {
 	fixed*) "$TPCCTL" augment set "$PFX" fixed "${1#fixed}" ;;
 	static*)
 		"$TPCCTL" augment set "$PFX" off &&
-			ip -n "$A" -6 route add "$CLI/128" dev veth-a initcwnd "${1#static}"
+			ip -n "$A" -6 route replace "$CLI/128" via fe80::ff dev veth-a \
+				initcwnd "${1#static}"
 		;;
 	*) return 1 ;;
 	esac
@@ -164,8 +171,8 @@ snapshot() {
 	ip netns exec "$A" cat /proc/net/snmp >"$dir/snmp$k"
 	ip netns exec "$A" cat /proc/net/netstat >"$dir/netstat$k"
 	{
-		tc -s -n "$A" qdisc show dev veth-a
-		tc -s -n "$B" qdisc show dev veth-b
+		tc -s -n "$R" qdisc show dev veth-rb
+		tc -s -n "$R" qdisc show dev veth-ra
 	} >"$dir/qdisc$k"
 	"$TPCCTL" --json status >"$dir/status$k.json" 2>&1
 }
@@ -178,7 +185,7 @@ cpu_ticks() {
 # one_config RTT_MS LIMIT CONFIG ROUND
 one_config() {
 	local rtt=$1 limit=$2 cfg=$3 dir=$out/raw/rtt$1/$3/r$4
-	local t_warm t_load t_end c0 c1 rc=0
+	local t_warm t_load t_end c0 c1 w0 w1 rc=0
 	mkdir -p "$dir"
 	rm -f "$tmp"/*
 	log "rtt $rtt ms: $cfg, round $4"
@@ -199,7 +206,9 @@ one_config() {
 	sleep 1
 	policy "$cfg" >/dev/null || { log "cannot set up $cfg"; stop_servers; return 1; }
 	ip -n "$A" -6 route show >"$dir/routes"
+	w0=$(cpu_ticks)
 	sleep "$((WARM - 1))"
+	w1=$(cpu_ticks)
 	"$TPCCTL" --json augment show "$PFX" >"$dir/augment0.json" 2>&1
 	t_load=$(mono_ms)
 	c0=$(cpu_ticks)
@@ -227,6 +236,8 @@ one_config() {
 		grace_s=$GRACE
 		cpu0=${c0// /,}
 		cpu1=${c1// /,}
+		cpu_warm0=${w0// /,}
+		cpu_warm1=${w1// /,}
 		augment_pacing=$(cat /proc/sys/net/tpc/augment_pacing)
 	EOF
 	cat "$dir/load.err" >&2
@@ -235,7 +246,7 @@ one_config() {
 	return $rc
 }
 
-tpc_setup_pair "$RATE" 10ms 100 || { log "cannot set up the namespaces"; exit 1; }
+tpc_setup_line "$RATE" 10ms 100 || { log "cannot set up the namespaces"; exit 1; }
 for ns in "$A" "$B"; do
 	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_no_metrics_save=1
 done

@@ -14,8 +14,9 @@ Per RTT and configuration:
   100-300 kB, 300 kB-1 MB, and 100 kB-1 MB together): count, median, p95;
 - retransmitted segments of the server (RetransSegs of its namespace over
   the configuration), of which the long flow's (its tcpi_total_retrans);
-  the rest is the short flows'; packets netem dropped at the server's end
-  (the data direction) and TcpExt timeouts and loss probes;
+  the rest is the short flows'; packets netem dropped at the router
+  towards the client (the data direction) and TcpExt timeouts and loss
+  probes;
 - the initial windows the server read (TCP_INFO after accept): median,
   p95, min, max;
 - the long flow's goodput alone (last 3 s before the short flows) and
@@ -79,7 +80,7 @@ def snmp(path, table):
 
 
 def qdisc_drops(path):
-    """netem's dropped counters, in file order (server end, client end)."""
+    """netem's dropped counters, in file order (towards the client, towards the server)."""
     try:
         with open(path) as f:
             return [int(x) for x in re.findall(r"dropped (\d+)", f.read())]
@@ -150,10 +151,10 @@ def long_rates(path, t):
     return rate_mbit(rx, ls - 3500, ls), rate_mbit(rx, ls, min(le, ls + d))
 
 
-def cpu_share(t):
+def cpu_share(t, k0="cpu0", k1="cpu1"):
     try:
-        b0, t0 = (int(x) for x in t["cpu0"].split(","))
-        b1, t1 = (int(x) for x in t["cpu1"].split(","))
+        b0, t0 = (int(x) for x in t[k0].split(","))
+        b1, t1 = (int(x) for x in t[k1].split(","))
         return (b1 - b0) / max(1, t1 - t0)
     except (KeyError, ValueError):
         return None
@@ -196,6 +197,7 @@ def one_round(d):
     r["drops"] = (q1[0] - q0[0], q1[1] - q0[1]) if len(q0) == len(q1) == 2 else None
     r["long_alone"], r["long_during"] = long_rates(os.path.join(d, "long.log"), t)
     r["cpu"] = cpu_share(t)
+    r["cpu_warm"] = cpu_share(t, "cpu_warm0", "cpu_warm1")
     r["times"] = t
     c0 = (load_json(os.path.join(d, "status0.json")) or {}).get("counters", {})
     c1 = (load_json(os.path.join(d, "status1.json")) or {}).get("counters", {})
@@ -214,6 +216,10 @@ def total(xs):
 def mean(xs):
     xs = [x for x in xs if x is not None]
     return statistics.mean(xs) if xs else None
+
+
+def percent(x):
+    return 100 * x if x is not None else None
 
 
 def config(d):
@@ -254,8 +260,8 @@ def config(d):
         for k, v in r["tcp_ext"].items():
             e["tcp_ext"][k] = e["tcp_ext"].get(k, 0) + v
     if rounds and all(r["drops"] for r in rounds):
-        e["netem_drops_server_end"] = sum(r["drops"][0] for r in rounds)
-        e["netem_drops_client_end"] = sum(r["drops"][1] for r in rounds)
+        e["netem_drops_to_client"] = sum(r["drops"][0] for r in rounds)
+        e["netem_drops_to_server"] = sum(r["drops"][1] for r in rounds)
     w = [x for r in rounds for x in r["iws"]]
     e["initial_windows"] = {"n": len(w), "median": med(w), "p95": pct(w, 95),
                             "min": min(w) if w else None, "max": max(w) if w else None,
@@ -269,6 +275,7 @@ def config(d):
     except (KeyError, ValueError, IndexError):
         pass
     e["guest_cpu_busy"] = mean(r["cpu"] for r in rounds)
+    e["guest_cpu_busy_long_flow_alone"] = mean(r["cpu_warm"] for r in rounds)
     e["augment_counters"] = {}
     for r in rounds:
         for k, v in r["augment_counters"].items():
@@ -401,20 +408,20 @@ def main():
                      "the config's, 100 kB-1 MB)")
         lines.append("%-18s %7s %6s %8s %7s %8s %8s %9s %7s  %-18s %s" % (
             "config", "retx", "x iw10", "long", "short", "x iw10", "drops", "timeouts", "failed",
-            "IW med/p95 [min-max]", "long Mbit/s alone/loaded, cpu"))
+            "IW med/p95 [min-max]", "long Mbit/s alone/loaded, cpu alone/loaded"))
         for e in r["configs"].values():
             iw = e["initial_windows"]
             lf = e["long_flow_mbit"]
-            lines.append("%-18s %7s %6s %8s %7s %8s %8s %9s %7s  %-18s %s/%s, %s%%" % (
+            lines.append("%-18s %7s %6s %8s %7s %8s %8s %9s %7s  %-18s %s/%s, %s/%s%%" % (
                 e["name"], fmt(e["retrans_segs"]), fmt(e["retrans_ratio_vs_iw10"], "%.2f"),
                 fmt(e["retrans_long_flow"]), fmt(e["retrans_short_flows"]),
-                fmt(e["short_retrans_ratio_vs_iw10"], "%.2f"), fmt(e.get("netem_drops_server_end")),
+                fmt(e["short_retrans_ratio_vs_iw10"], "%.2f"), fmt(e.get("netem_drops_to_client")),
                 fmt(e["tcp_ext"].get("TCPTimeouts")), sum(e["failed"].values()),
                 "%s/%s [%s-%s]" % (fmt(iw["median"]), fmt(iw["p95"]), fmt(iw["min"]), fmt(iw["max"])),
                 fmt(lf["alone"], "%.1f"), fmt(lf["during_short_flows"], "%.1f"),
-                fmt(100 * e["guest_cpu_busy"] if e["guest_cpu_busy"] is not None else None)))
+                fmt(percent(e["guest_cpu_busy_long_flow_alone"])), fmt(percent(e["guest_cpu_busy"]))))
         lines.append("(retx: server RetransSegs; long: the long flow's; short: the rest; drops: netem at "
-                     "the server's end; failed: short flows not completed)")
+                     "the router towards the client; failed: short flows not completed)")
         lines.append("median FCT of flows started in the last third of a run / the first third (> 1.5: "
                      "the guest falls behind, overload): " + ", ".join(
                          "%s %s" % (e["name"], fmt(e["fct_growth_last_vs_first_third"], "%.2f"))
