@@ -16,7 +16,8 @@
 # configuration: one long download for 6 s alone, then short flows for S
 # seconds (default 30): Poisson arrivals offering MBIT (default 50, i.e. 50 %
 # load), sizes log-uniform in 10 kB - 1 MB, the same sequence (seed N,
-# default 1) in every configuration; --load scales with --rate by hand. Configurations: iw10 (Augmenter off),
+# default 1) in every configuration (--load does not follow --rate: give
+# both). Configurations: iw10 (Augmenter off),
 # static<N> (Augmenter off, the server's route to the client with initcwnd
 # N; N from --initcwnd, default 20,40,80 at 20 ms and 40,80,160 at 80 ms
 # on 100 Mbit/s, BDP/8, BDP/4, BDP/2 packets otherwise),
@@ -62,7 +63,7 @@ while [ $# -gt 0 ]; do
 	--initcwnd) initcwnds=$2; shift 2 ;;
 	--configs) configs=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h|--help) sed -n '4,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-augment: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -105,7 +106,8 @@ echo "bench-augment: $rate Mbit/s, RTTs $rtts ms, $ns configurations x $rounds r
 	"$(( (nr * ns * rounds * (duration + 28) + 60) / 60 )) min)" >&2
 grc=0
 "$here/vm-run.sh" -o "$out" -i -- "$top/tools/bench/augment-guest.sh" "$out" "$top" \
-	"$duration" "$rtts" "$out/augment-load" "$load" "$seed" "$initcwnds" "$configs" "$rounds" "$rate" \
+	"$duration" "$rtts" "$out/augment-load" "$load" "$seed" "$initcwnds" "$configs" "$rounds" \
+	"$rate" \
 	>"$out/console.log" 2>&1 || grc=$?
 echo "bench-augment: guest done in $(( $(date +%s) - start )) s" >&2
 if [ $grc != 0 ]; then

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Guest part of scripts/bench-augment.sh (runs inside the QEMU guest):
-#   augment-guest.sh OUT TOP DURATION RTTS LOAD_BIN LOAD_MBIT SEED INITCWNDS CONFIGS ROUNDS RATE_MBIT
+#   augment-guest.sh OUT TOP DURATION RTTS LOAD_BIN LOAD_MBIT SEED INITCWNDS
+#                    CONFIGS ROUNDS RATE_MBIT
 # RTTS: comma-separated RTTs in ms (e.g. 20,80). INITCWNDS: the static
 # route initcwnd sweep, "auto" (20,40,80 at 20 ms, 40,80,160 at 80 ms,
 # BDP/8, BDP/4, BDP/2 packets otherwise) or a comma-separated list used at
 # every RTT (the 20/80 ms defaults are for 100 Mbit/s; other rates use the
-# BDP fractions). RATE_MBIT: the link rate (default 100). CONFIGS: "auto" (iw10, the static sweep, augmenter,
-# augmenter-nopace) or a comma-separated list of iw10, static<N>, fixed<N>
+# BDP fractions). RATE_MBIT: the link rate (default 100). CONFIGS: "auto"
+# (iw10, the static sweep, augmenter, augmenter-nopace) or a comma-separated list of iw10, static<N>, fixed<N>
 # (Augmenter's policy fixed N), augmenter, augmenter-nopace (learned with
 # augment_pacing 0); a suffix .K (iw10.2) runs one again under another
 # name.
@@ -24,8 +25,8 @@
 # packets; the senders send one-MSS packets. The bottleneck queue is at
 # the router, so an overflow is a loss the server must detect and repair
 # (at the server's own qdisc it would be a local drop: CWR and a silent
-# retry, no retransmission). The client's tcp_rmem lets its first ACK announce ~512 kB;
-# tcp_no_metrics_save=1 on both sides so no configuration inherits cached
+# retry, no retransmission). The client's tcp_rmem lets its first ACK
+# announce ~512 kB; tcp_no_metrics_save=1 on both sides so no configuration inherits cached
 # metrics from the one before.
 # Failover is off (one direct path, strategy 0).
 #
@@ -149,7 +150,7 @@ sweep() {
 
 # policy CONFIG: Augmenter policy and the server's route for CONFIG.
 policy() {
-	ip -n "$A" -6 route replace "$CLI/128" via fe80::ff dev veth-a || return 1
+	ip -n "$A" -6 route replace "$CLI/128" via "$TPC_LINE_GW" dev veth-a || return 1
 	tpc_knob augment_pacing 1
 	case ${1%.*} in
 	iw10) "$TPCCTL" augment set "$PFX" off ;;
@@ -159,7 +160,7 @@ policy() {
 	fixed*) "$TPCCTL" augment set "$PFX" fixed "${1#fixed}" ;;
 	static*)
 		"$TPCCTL" augment set "$PFX" off &&
-			ip -n "$A" -6 route replace "$CLI/128" via fe80::ff dev veth-a \
+			ip -n "$A" -6 route replace "$CLI/128" via "$TPC_LINE_GW" dev veth-a \
 				initcwnd "${1#static}"
 		;;
 	*) return 1 ;;

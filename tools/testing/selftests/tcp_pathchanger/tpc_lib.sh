@@ -92,15 +92,17 @@ tpc_setup_pair() {
 # drops at R are losses the sender has to detect, as on a real path. The
 # sender sends one-MSS packets (gso_max_segs 1; TCP otherwise builds GSO
 # packets of up to 64 kB, which a packet limit would count as one). The
-# shaped devices are in TPC_SHAPED ("NS:DEV ...").
+# shaped devices are in TPC_SHAPED ("NS:DEV ..."); A's and B's next hop,
+# R's link-local address on both links, is TPC_LINE_GW.
+TPC_LINE_GW=fe80::ff
 tpc_setup_line() {
 	setup_ns A R B || return 1
 	ip link add veth-a netns "$A" type veth peer name veth-ra netns "$R" || return 1
 	ip link add veth-b netns "$B" type veth peer name veth-rb netns "$R" || return 1
 	ip -n "$A" addr add fd00:9::1/128 dev veth-a nodad
 	ip -n "$B" addr add fd00:9::2/128 dev veth-b nodad
-	ip -n "$R" addr add fe80::ff/64 dev veth-ra nodad
-	ip -n "$R" addr add fe80::ff/64 dev veth-rb nodad
+	ip -n "$R" addr add "$TPC_LINE_GW/64" dev veth-ra nodad
+	ip -n "$R" addr add "$TPC_LINE_GW/64" dev veth-rb nodad
 	ip netns exec "$R" sh -c "echo 1 >/proc/sys/net/ipv6/conf/all/forwarding" || return 1
 	local l
 	for l in "$A:veth-a" "$B:veth-b" "$R:veth-ra" "$R:veth-rb"; do
@@ -108,8 +110,8 @@ tpc_setup_line() {
 	done
 	ip -n "$A" link set dev veth-a gso_max_segs 1 || return 1
 	ip -n "$B" link set dev veth-b gso_max_segs 1 || return 1
-	ip -n "$A" -6 route add fd00:9::2/128 via fe80::ff dev veth-a || return 1
-	ip -n "$B" -6 route add fd00:9::1/128 via fe80::ff dev veth-b || return 1
+	ip -n "$A" -6 route add fd00:9::2/128 via "$TPC_LINE_GW" dev veth-a || return 1
+	ip -n "$B" -6 route add fd00:9::1/128 via "$TPC_LINE_GW" dev veth-b || return 1
 	ip -n "$R" -6 route add fd00:9::1/128 dev veth-ra || return 1
 	ip -n "$R" -6 route add fd00:9::2/128 dev veth-rb || return 1
 	TPC_SHAPED="$R:veth-rb $R:veth-ra"
