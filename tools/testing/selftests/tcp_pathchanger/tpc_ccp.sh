@@ -194,14 +194,18 @@ pinned() {
 		reports = re.findall(r"report sid=(\d+) uid=7 acked=(\d+) cwnd=(\d+)", log)
 		mss = {s: int(m) for s, m in creates}
 		pinned = [r for r in reports if r[0] in mss and int(r[2]) == 20 * mss[r[0]]]
-		print("# %d creates, %d reports, %d with cwnd = 20 MSS; %d of %d samples at 20"
-		      % (len(creates), len(reports), len(pinned), cw.count(20), len(cw)))
+		# Every flow the agent saw ends with a CLOSE (a MEASURE without
+		# fields) once its socket is released, before the agent stops.
+		closed = set(re.findall(r"close sid=(\d+)", log))
+		print("# %d creates, %d reports, %d with cwnd = 20 MSS, %d of the flows closed; %d of %d samples at 20"
+		      % (len(creates), len(reports), len(pinned), len(closed & set(mss)), cw.count(20), len(cw)))
 		ok = creates and len(reports) >= 10 and len(pinned) >= 0.8 * len(reports)
+		ok = ok and closed >= set(mss)
 		ok = ok and len(cw) >= 20 and cw.count(20) >= 0.7 * len(cw)
 		sys.exit(0 if ok else 1)
 	EOF
 }
-ktap_test_result "an agent's window (20 packets, CHANGE_PROG + UPDATE_FIELDS) is the flow's cwnd" pinned
+ktap_test_result "an agent's window (20 packets, CHANGE_PROG + UPDATE_FIELDS) is the flow's cwnd; CLOSE at the end" pinned
 
 # A hung agent: it pins 20 packets, then stops answering after 5 s. With
 # net.tpc.ccp_agent_timeout_ms = 500 the flow falls back to Reno, whose
