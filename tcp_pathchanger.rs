@@ -80,7 +80,9 @@ use proto::{AugReq, Exp3Req, FailoverReq, ProtoError, Request};
 use ring::MsgRing;
 use synack::{ConnKey, Pending, SynCache};
 use sys::bh_lock::{BhSpinLock, StaticBhLock, StaticLockId};
-use sys::cong::{self, Addrs, AugSample, CaState, LockedSock, OpsSlot, Phase, Sock, SynAck};
+use sys::cong::{
+    self, Addrs, AugSample, CaEvent, CaState, LockedSock, OpsSlot, Phase, Sock, SynAck,
+};
 use sys::miscdev::{self, Readiness, Waker};
 use sys::{err, sockopt, sysctl};
 
@@ -723,8 +725,10 @@ fn aug_counters(s: &AugSample) -> augment::FlowCounters {
 /// has a path-table entry, and sets its initial window by the entry's
 /// policy. The window is only set before any data was sent and unless the
 /// handshake needed more than one retransmission (the kernel then starts
-/// at 1 on purpose). `pace`: the algorithm leaves pacing to the kernel, so
-/// a raised window may be paced (`augment_pacing`).
+/// at 1 on purpose). It is capped by the peer's receive window, the
+/// socket's `snd_cwnd_clamp` and the route's locked cwnd metric. `pace`:
+/// the algorithm leaves pacing to the kernel, so a raised window may be
+/// paced (`augment_pacing`) for its first flight.
 pub(crate) fn augment_init<T: cong::Algorithm>(sk: &mut Sock<'_, T>, pace: bool)
 where
     T::Data: Tracked,
@@ -736,38 +740,44 @@ where
     let s = sk.aug_sample();
     let now = now_ns();
     let fresh_start = s.data_segs_out == 0 && s.total_retrans <= 1;
-    let est = {
+    let (est, plen) = {
         let mut t = PATHS.lock();
         let Some(e) = t.lookup(&a.daddr) else { return };
-        e.agg.open_flow();
         let est = fresh_start
             .then(|| e.agg.window(&e.augment, now, s.mss, &aug_settings()))
             .flatten();
         if fresh_start && est.is_none() && e.augment.policy == augment::Policy::Learned {
             COUNTERS.inc(Counter::AugNoData);
         }
-        est
+        // After the estimate: a connection is not its own competitor.
+        e.agg.open_flow(now);
+        (est, e.prefix.len)
     };
     COUNTERS.inc(Counter::AugFlows);
     let mut t = FlowTrack::default();
-    t.start(&aug_counters(&s), ms32(now));
+    let c = aug_counters(&s);
+    t.start(&c, ms32(now), plen);
     if let Some(est) = est {
         let rwnd = s.snd_wnd / s.mss.max(1);
-        let w = augment::conn_window(est.window, s.snd_cwnd, rwnd, s.snd_cwnd_clamp);
+        let clamp = s.snd_cwnd_clamp.min(s.route_cwnd);
+        let w = augment::conn_window(est.window, s.snd_cwnd, rwnd, clamp);
         if w < est.window {
             COUNTERS.inc(Counter::AugCapped);
         }
         sk.set_cwnd(w);
         COUNTERS.inc(Counter::AugWindows);
+        let mut paced = false;
         if pace && w > s.snd_cwnd && KNOBS.get(Knob::AugPacing) != 0 {
             // The kernel's slow-start pacing (twice cwnd per RTT) spreads
-            // the first flight; it updates the rate on every ACK.
-            sk.pacing_init();
+            // the first flight; it updates the rate on every ACK, and
+            // `augment_ack` turns it off after that flight.
+            paced = sk.pacing_init();
             if s.srtt_us > 0 {
                 let bytes = 2 * u64::from(w) * u64::from(s.mss);
                 sk.set_pacing_rate(bytes * 1_000_000 / u64::from(s.srtt_us));
             }
         }
+        t.set_initial(w, paced);
     }
     if let Some(d) = sk.data() {
         *d.track() = t;
@@ -785,21 +795,34 @@ where
     let Some(mut t) = sk.data().map(|d| *d.track()) else {
         return;
     };
-    if !t.tracked || !(last || t.due(now_ms)) {
+    if t.paced() {
+        let recovering = sk.ca_state() != CaState::Open as u8;
+        let s = sk.aug_sample();
+        if last || t.pacing_over(s.bytes_acked, s.mss, recovering) {
+            augment_pacing_end(sk);
+            t.end_pacing();
+        }
+    }
+    if !t.tracked() || !(last || t.due(now_ms)) {
         return;
     }
     let c = aug_counters(&sk.aug_sample());
     let Some(a) = sk.addrs() else { return };
     let report = t.take(&c, now_ms);
     if last {
-        t.tracked = false;
+        t.untrack();
     }
     if report.is_some() || last {
-        if let Some(e) = PATHS.lock().lookup(&a.daddr) {
-            if let Some(r) = &report {
+        let mut table = PATHS.lock();
+        if let Some(r) = &report {
+            if let Some(e) = table.lookup(&a.daddr) {
                 e.agg.report(&mut t, r, now, &aug_settings());
             }
-            if last {
+        }
+        // The entry that counted the flow open, even if a longer prefix
+        // has been added since.
+        if last {
+            if let Some(e) = table.lookup_len(&a.daddr, t.plen) {
                 e.agg.close_flow();
             }
         }
@@ -809,6 +832,38 @@ where
     }
     if let Some(d) = sk.data() {
         *d.track() = t;
+    }
+}
+
+/// Ends the pacing Augmenter turned on for the connection's first flight.
+fn augment_pacing_end<T: cong::Algorithm>(sk: &mut Sock<'_, T>)
+where
+    T::Data: Tracked,
+{
+    let Some(d) = sk.data() else { return };
+    if d.track().end_pacing() {
+        sk.pacing_stop();
+    }
+}
+
+/// When the connection's first data segment is being sent
+/// (`CA_EVENT_TX_START`): if the application waited longer than an RTO
+/// after the handshake, TCP's restart after idle has just cut the
+/// Augmenter window back towards the kernel's; the first flight gets the
+/// window set at `init` after all (the rest of the flight is sent under
+/// it). Later idle restarts are the kernel's business.
+pub(crate) fn augment_tx_start<T: cong::Algorithm>(sk: &mut Sock<'_, T>)
+where
+    T::Data: Tracked,
+{
+    let Some(d) = sk.data() else { return };
+    let Some(iw) = d.track().first_segment() else {
+        return;
+    };
+    let s = sk.aug_sample();
+    if s.data_segs_out == 0 && s.snd_cwnd < iw {
+        sk.set_cwnd(iw);
+        COUNTERS.inc(Counter::AugRestored);
     }
 }
 
@@ -828,6 +883,9 @@ fn set_augment(r: &AugReq) -> Result<augment::Config, (Error, &'static str)> {
 /// The Augmenter state of `prefix`, windows computed for `mss`.
 fn augment_state(prefix: Prefix, mss: u32) -> Result<proto::AugStateView, (Error, &'static str)> {
     let prefix = Prefix::new(prefix.addr, prefix.len).map_err(|e| (EINVAL, e.as_str()))?;
+    if mss != 0 && !augment::QUERY_MSS.contains(&mss) {
+        return Err((EINVAL, "mss must be 0 (the default) or 88..65535"));
+    }
     let x = aug_settings();
     let now = now_ns();
     let mut t = PATHS.lock();
@@ -878,7 +936,17 @@ impl cong::Algorithm for Tpc {
         sk.reno_undo_cwnd()
     }
 
+    fn cwnd_event(sk: &mut Sock<'_, Self>, ev: CaEvent) {
+        if ev == CaEvent::TxStart {
+            augment_tx_start(sk);
+        }
+    }
+
     fn set_state(sk: &mut Sock<'_, Self>, state: CaState) {
+        if state != CaState::Open {
+            // Loss recovery runs as without Augmenter.
+            augment_pacing_end(sk);
+        }
         if state != CaState::Loss {
             return;
         }
@@ -1390,10 +1458,19 @@ fn answer(file: &CtlFile, req: Request<'_>, seq: u32, out: &mut [u8]) -> Result<
         Request::AugSet(r) => {
             let c = set_augment(&r).map_err(|(e, why)| {
                 COUNTERS.inc(Counter::DevMsgsRejected);
+                // The bounds as they would be in force (0: the sysctl).
+                let (lo, hi) = augment::Config {
+                    floor: r.floor,
+                    ceiling: r.ceiling,
+                    ..Default::default()
+                }
+                .bounds(&aug_settings());
                 warn_rl!(
-                    "/dev/tpc: augment setting for {} refused: {}\n",
+                    "/dev/tpc: augment setting for {} refused: {} (floor {}, ceiling {} in force)\n",
                     r.prefix,
-                    why
+                    why,
+                    lo,
+                    hi
                 );
                 e
             })?;

@@ -70,6 +70,40 @@ impl TryFrom<u8> for CaState {
     }
 }
 
+/// Congestion-control events (`enum tcp_ca_event`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum CaEvent {
+    /// The first transmission when nothing is in flight.
+    TxStart = 0,
+    /// The window is restarted after idle.
+    CwndRestart = 1,
+    /// The end of a window reduction (CWR).
+    CompleteCwr = 2,
+    /// A retransmission timeout.
+    Loss = 3,
+    /// ECN: an ACK without CE.
+    EcnNoCe = 4,
+    /// ECN: an ACK with CE.
+    EcnIsCe = 5,
+}
+
+impl TryFrom<u32> for CaEvent {
+    type Error = u32;
+
+    fn try_from(v: u32) -> core::result::Result<Self, u32> {
+        Ok(match v {
+            0 => Self::TxStart,
+            1 => Self::CwndRestart,
+            2 => Self::CompleteCwr,
+            3 => Self::Loss,
+            4 => Self::EcnNoCe,
+            5 => Self::EcnIsCe,
+            _ => return Err(v),
+        })
+    }
+}
+
 /// Where a connection is in its life, as far as path changes care.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Phase {
@@ -174,6 +208,14 @@ pub(crate) trait Algorithm: Sized + 'static {
     /// makes [`Registration`] register a probe on the `kfree_skb`
     /// tracepoint.
     fn dup_data(_sk: &mut Sock<'_, Self>, _old_data: bool) {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// A congestion-control event (`cwnd_event`): `TxStart` runs while
+    /// the first segment after an idle period (or the connection's first
+    /// data segment) is being transmitted, so a window set then already
+    /// governs the rest of that flight.
+    fn cwnd_event(_sk: &mut Sock<'_, Self>, _ev: CaEvent) {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
@@ -440,10 +482,18 @@ impl<'a, T: Algorithm> Sock<'a, T> {
         unsafe { ffi::tpc_shim_set_pacing_rate(self.sk.as_ptr(), rate) }
     }
 
-    /// Asks for pacing (by TCP itself unless `fq` paces the socket).
-    pub(crate) fn pacing_init(&mut self) {
+    /// Asks for pacing (by TCP itself unless `fq` paces the socket);
+    /// `true` if this call turned TCP's internal pacing on.
+    pub(crate) fn pacing_init(&mut self) -> bool {
         // SAFETY: As in `set_cwnd`.
         unsafe { ffi::tpc_shim_pacing_init(self.sk.as_ptr()) }
+    }
+
+    /// Turns TCP's internal pacing off again (after [`Sock::pacing_init`]
+    /// returned `true`; nothing if `fq` paces the socket).
+    pub(crate) fn pacing_stop(&mut self) {
+        // SAFETY: As in `set_cwnd`.
+        unsafe { ffi::tpc_shim_pacing_stop(self.sk.as_ptr()) }
     }
 
     /// The 4-tuple as CCP's CREATE carries it: IPv4 addresses or the last
@@ -590,6 +640,11 @@ impl<T: Algorithm> Registration<T> {
             },
             cong_control: if T::HAS_CONG_CONTROL {
                 Some(cong_control_cb::<T>)
+            } else {
+                None
+            },
+            cwnd_event: if T::HAS_CWND_EVENT {
+                Some(cwnd_event_cb::<T>)
             } else {
                 None
             },
@@ -802,6 +857,19 @@ unsafe extern "C" fn pkts_acked_cb<T: Algorithm>(sk: *mut sock, sample: *const f
     let rtt = u32::try_from(rtt).ok().filter(|&r| r > 0);
     // SAFETY: As in `init_cb`.
     T::pkts_acked(&mut unsafe { Sock::<T>::from_raw(sk) }, pkts, rtt)
+}
+
+/// # Safety
+///
+/// Only called by the kernel as the `cwnd_event` callback of `T`'s ops (see
+/// [`init_cb`]).
+unsafe extern "C" fn cwnd_event_cb<T: Algorithm>(sk: *mut sock, ev: u32) {
+    // Events a newer kernel may add are not ours to interpret.
+    let Ok(ev) = CaEvent::try_from(ev) else {
+        return;
+    };
+    // SAFETY: As in `init_cb`.
+    T::cwnd_event(&mut unsafe { Sock::<T>::from_raw(sk) }, ev)
 }
 
 /// # Safety

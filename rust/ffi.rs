@@ -89,6 +89,7 @@ pub(crate) struct CaDesc {
     pub(crate) undo_cwnd: Option<unsafe extern "C" fn(*mut sock) -> u32>,
     pub(crate) pkts_acked: Option<unsafe extern "C" fn(*mut sock, *const AckSample)>,
     pub(crate) cong_control: Option<unsafe extern "C" fn(*mut sock, u32, c_int, *const c_void)>,
+    pub(crate) cwnd_event: Option<unsafe extern "C" fn(*mut sock, u32)>,
 }
 
 /// `struct tpc_ccp_sample` (size pinned to 96 bytes in the shim).
@@ -164,9 +165,13 @@ pub(crate) struct AugSample {
     pub(crate) data_segs_out: u32,
     /// `total_retrans`.
     pub(crate) total_retrans: u32,
+    /// The route's locked `RTAX_CWND` (`!0`: none).
+    pub(crate) route_cwnd: u32,
+    /// Padding (0).
+    pub(crate) reserved: u32,
 }
 
-const _: () = assert!(core::mem::size_of::<AugSample>() == 48);
+const _: () = assert!(core::mem::size_of::<AugSample>() == 56);
 
 /// `struct tpc_chr_ops`.
 #[repr(C)]
@@ -246,7 +251,8 @@ extern "C" {
         flag: c_int,
     );
     pub(crate) fn tpc_shim_set_pacing_rate(sk: *mut sock, rate: u64);
-    pub(crate) fn tpc_shim_pacing_init(sk: *mut sock);
+    pub(crate) fn tpc_shim_pacing_init(sk: *mut sock) -> bool;
+    pub(crate) fn tpc_shim_pacing_stop(sk: *mut sock);
     pub(crate) fn tpc_shim_sk_raw_tuple(
         sk: *const sock,
         saddr: *mut u32,

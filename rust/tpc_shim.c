@@ -45,7 +45,7 @@ static_assert(TPC_CA_PRIV_SIZE ==
 static_assert(sizeof(struct tpc_conn_info) <= TPC_SOCKOPT_BUF);
 static_assert(sizeof(struct tpc_ack_sample) == sizeof(struct ack_sample));
 static_assert(sizeof(struct tpc_ccp_sample) == 96);
-static_assert(sizeof(struct tpc_aug_sample) == 48);
+static_assert(sizeof(struct tpc_aug_sample) == 56);
 static_assert(offsetof(struct tpc_ack_sample, rtt_us) ==
 	      offsetof(struct ack_sample, rtt_us));
 static_assert(offsetof(struct tpc_ack_sample, in_flight) ==
@@ -80,6 +80,8 @@ struct tcp_congestion_ops *tpc_shim_ca_register(const struct tpc_ca_desc *d)
 		d->pkts_acked;
 	ops->cong_control = (void (*)(struct sock *, u32, int,
 				      const struct rate_sample *))d->cong_control;
+	ops->cwnd_event = (void (*)(struct sock *, enum tcp_ca_event))
+		d->cwnd_event;
 
 	err = tcp_register_congestion_control(ops);
 	if (err) {
@@ -130,6 +132,7 @@ void tpc_shim_ccp_sample(const struct sock *sk, const void *rsv,
 void tpc_shim_aug_sample(const struct sock *sk, struct tpc_aug_sample *out)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
+	const struct dst_entry *dst;
 
 	out->bytes_acked = tp->bytes_acked;
 	out->delivered = tp->delivered;
@@ -142,6 +145,16 @@ void tpc_shim_aug_sample(const struct sock *sk, struct tpc_aug_sample *out)
 	out->snd_wnd = tp->snd_wnd;
 	out->data_segs_out = tp->data_segs_out;
 	out->total_retrans = tp->total_retrans;
+	/*
+	 * tcp_init_metrics() copies a locked cwnd metric into snd_cwnd_clamp
+	 * only from a tcp_metrics entry, which the first connection to a host
+	 * (or any, with tcp_no_metrics_save) lacks: read the route itself.
+	 */
+	dst = __sk_dst_get(sk);
+	out->route_cwnd = dst && dst_metric_locked(dst, RTAX_CWND) &&
+			  dst_metric(dst, RTAX_CWND) ?
+			  dst_metric(dst, RTAX_CWND) : ~0U;
+	out->reserved = 0;
 }
 
 bool tpc_shim_tcp_is_cwnd_limited(const struct sock *sk)
@@ -203,9 +216,15 @@ void tpc_shim_set_pacing_rate(struct sock *sk, u64 rate)
 	WRITE_ONCE(sk->sk_pacing_rate, min(r, READ_ONCE(sk->sk_max_pacing_rate)));
 }
 
-void tpc_shim_pacing_init(struct sock *sk)
+bool tpc_shim_pacing_init(struct sock *sk)
 {
-	cmpxchg(&sk->sk_pacing_status, SK_PACING_NONE, SK_PACING_NEEDED);
+	return cmpxchg(&sk->sk_pacing_status, SK_PACING_NONE,
+		       SK_PACING_NEEDED) == SK_PACING_NONE;
+}
+
+void tpc_shim_pacing_stop(struct sock *sk)
+{
+	cmpxchg(&sk->sk_pacing_status, SK_PACING_NEEDED, SK_PACING_NONE);
 }
 
 void tpc_shim_sk_raw_tuple(const struct sock *sk, u32 *saddr, u32 *sport,

@@ -51,6 +51,8 @@ struct tpc_ca_desc {
 	void (*pkts_acked)(struct sock *sk, const struct tpc_ack_sample *s);
 	/* rs is a struct rate_sample (read with tpc_shim_ccp_sample()). */
 	void (*cong_control)(struct sock *sk, u32 ack, int flag, const void *rs);
+	/* ev is an enum tcp_ca_event (CA_EVENT_*). */
+	void (*cwnd_event)(struct sock *sk, u32 ev);
 };
 
 /*
@@ -97,6 +99,8 @@ struct tpc_aug_sample {
 	u32 snd_wnd;		/* bytes */
 	u32 data_segs_out;
 	u32 total_retrans;
+	u32 route_cwnd;		/* locked RTAX_CWND of the route; ~0: none */
+	u32 reserved;
 };
 /* Fills *out from sk (socket lock held). */
 void tpc_shim_aug_sample(const struct sock *sk, struct tpc_aug_sample *out);
@@ -118,8 +122,13 @@ void tpc_shim_tcp_cong_avoid_ai(struct sock *sk, u32 w, u32 acked);
 void tpc_shim_tcp_set_cwnd(struct sock *sk, u32 pkts);
 /* sk_pacing_rate := min(rate, sk_max_pacing_rate) (WRITE_ONCE). */
 void tpc_shim_set_pacing_rate(struct sock *sk, u64 rate);
-/* sk_pacing_status NONE -> NEEDED (internal pacing unless sch_fq). */
-void tpc_shim_pacing_init(struct sock *sk);
+/*
+ * sk_pacing_status NONE -> NEEDED (internal pacing unless sch_fq); true if
+ * this call made the change.
+ */
+bool tpc_shim_pacing_init(struct sock *sk);
+/* sk_pacing_status NEEDED -> NONE (undoes tpc_shim_pacing_init()). */
+void tpc_shim_pacing_stop(struct sock *sk);
 /*
  * The raw 4-tuple for CCP's CREATE: IPv4 addresses, or the last 4 bytes
  * of IPv6 ones, and ports, all as stored (network order).

@@ -33,10 +33,15 @@
 //!
 //! # Estimate
 //!
-//! A new flow's fair share of the delivery rate is `rate / (flows + 1)`;
-//! its window is that share times the minimum RTT (a bandwidth-delay
-//! product), reduced by `min(1/2, 10 x loss)` when the prefix sees loss,
-//! in packets of the connection's MSS, clamped to `[floor, ceiling]`. The
+//! A new flow's fair share of the delivery rate is
+//! `rate / (flows + starts + 1)`, where `starts` counts the connections to
+//! the prefix that started in the current or the previous bin (they have
+//! not been averaged into `flows` yet, and connections opened together
+//! must not each get the whole share); its window is that share times the
+//! minimum RTT (a bandwidth-delay product), reduced by `min(1/2, 10 x
+//! loss)` when the prefix sees loss, in packets of the connection's MSS,
+//! at least the floor and at most the ceiling (the ceiling wins if a
+//! floor sysctl raised later crosses a prefix's own ceiling). The
 //! connection then caps it at the peer's receive window (but never below
 //! the kernel's own initial window) and at the route's `snd_cwnd_clamp`:
 //! see [`conn_window`].
@@ -51,6 +56,9 @@ pub(crate) const REPORT_MS: u32 = 25;
 pub(crate) const STALE_REPORT_MS: u32 = 1000;
 /// Largest window the `fixed` policy and the ceiling accept, in packets.
 pub(crate) const MAX_WINDOW: u32 = 65_535;
+/// MSS values a state query may compute windows for (TCP's least MSS to
+/// the largest a 16-bit field holds).
+pub(crate) const QUERY_MSS: core::ops::RangeInclusive<u32> = 88..=65_535;
 
 const NS_PER_MS: i64 = 1_000_000;
 
@@ -212,13 +220,27 @@ pub(crate) struct FlowTrack {
     /// `bytes_acked` at the previous report, modulo 2^32 (a flow reports
     /// far more often than every 4 GiB).
     bytes_acked: u32,
-    /// `lost` at the previous report.
-    lost: u32,
+    /// `lost` at the previous report, modulo 2^16 (a flow marks far fewer
+    /// packets lost between two reports; after a silence of over
+    /// [`STALE_REPORT_MS`] the report is dropped anyway).
+    lost: u16,
     /// Tag of the bin the flow was last counted in (0: none).
     bin: u16,
-    /// The flow counts towards a prefix (it is in [`Aggregate::open`]).
-    pub(crate) tracked: bool,
+    /// The initial window Augmenter set, packets (0: none).
+    pub(crate) iw: u16,
+    /// Length of the prefix whose [`Aggregate::open`] counts the flow (the
+    /// longest match may change while the flow lives).
+    pub(crate) plen: u8,
+    /// `F_*` bits.
+    flags: u8,
 }
+
+/// The flow counts towards a prefix (it is in [`Aggregate::open`]).
+const F_TRACKED: u8 = 1;
+/// Augmenter turned TCP's internal pacing on for the first flight.
+const F_PACED: u8 = 2;
+/// The first data segment has been sent.
+const F_SENT: u8 = 4;
 
 /// Cumulative counters of a flow, as the socket has them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -234,20 +256,74 @@ pub(crate) struct FlowCounters {
 }
 
 impl FlowTrack {
-    /// Starts tracking from the socket's counters `c` at `now_ms`.
-    pub(crate) fn start(&mut self, c: &FlowCounters, now_ms: u32) {
+    /// Starts tracking from the socket's counters `c` at `now_ms`, counted
+    /// by the prefix of length `plen`.
+    pub(crate) fn start(&mut self, c: &FlowCounters, now_ms: u32, plen: u8) {
         *self = Self {
-            tracked: true,
             next_ms: now_ms,
-            bin: 0,
             bytes_acked: c.bytes_acked as u32,
-            lost: c.lost,
+            lost: c.lost as u16,
+            bin: 0,
+            iw: 0,
+            plen,
+            flags: F_TRACKED,
         };
+    }
+
+    /// Whether the flow counts towards a prefix.
+    pub(crate) fn tracked(&self) -> bool {
+        self.flags & F_TRACKED != 0
+    }
+
+    /// The flow stops counting (it is being released).
+    pub(crate) fn untrack(&mut self) {
+        self.flags &= !F_TRACKED;
+    }
+
+    /// Records the initial window `w` packets set before the connection
+    /// sent anything; `paced`: TCP's internal pacing was turned on for it.
+    pub(crate) fn set_initial(&mut self, w: u32, paced: bool) {
+        self.iw = w.min(u32::from(u16::MAX)) as u16;
+        if paced {
+            self.flags |= F_PACED;
+        }
+    }
+
+    /// At the first data segment: the initial window to restore if TCP's
+    /// restart after idle cut it (`None` once the first segment was seen,
+    /// or when Augmenter set no window).
+    pub(crate) fn first_segment(&mut self) -> Option<u32> {
+        if self.flags & F_SENT != 0 {
+            return None;
+        }
+        self.flags |= F_SENT;
+        (self.iw > 0).then_some(u32::from(self.iw))
+    }
+
+    /// Whether pacing turned on for the first flight is still on.
+    pub(crate) fn paced(&self) -> bool {
+        self.flags & F_PACED != 0
+    }
+
+    /// Whether that pacing should end: the first flight is acknowledged
+    /// (`bytes_acked`, which starts at most 1 for a connection that sent
+    /// nothing before, reached the initial window of `mss` bytes) or loss
+    /// recovery started (`recovering`), which must run as without
+    /// Augmenter.
+    pub(crate) fn pacing_over(&self, bytes_acked: u64, mss: u32, recovering: bool) -> bool {
+        self.paced() && (recovering || bytes_acked >= u64::from(self.iw) * u64::from(mss))
+    }
+
+    /// Clears the pacing mark; `true` if it was set.
+    pub(crate) fn end_pacing(&mut self) -> bool {
+        let was = self.paced();
+        self.flags &= !F_PACED;
+        was
     }
 
     /// Whether a report is due at `now_ms` (cheap: checked per ACK).
     pub(crate) fn due(&self, now_ms: u32) -> bool {
-        self.tracked && now_ms.wrapping_sub(self.next_ms) < (1 << 31)
+        self.tracked() && now_ms.wrapping_sub(self.next_ms) < (1 << 31)
     }
 
     /// Takes the report due at `now_ms` from the counters `c`; `None` when
@@ -261,7 +337,7 @@ impl FlowTrack {
         let r = Report {
             bytes,
             delivered: (bytes / u64::from(c.mss.max(1))) as u32,
-            lost: c.lost.wrapping_sub(self.lost),
+            lost: u32::from((c.lost as u16).wrapping_sub(self.lost)),
             min_rtt_us: if c.min_rtt_us == u32::MAX {
                 0
             } else {
@@ -270,7 +346,7 @@ impl FlowTrack {
         };
         self.next_ms = now_ms.wrapping_add(REPORT_MS);
         self.bytes_acked = c.bytes_acked as u32;
-        self.lost = c.lost;
+        self.lost = c.lost as u16;
         if stale || (r.bytes == 0 && r.lost == 0) {
             return None;
         }
@@ -316,6 +392,12 @@ pub(crate) struct Aggregate {
     pub(crate) bins: u64,
     /// Tracked flows currently open.
     pub(crate) open: u32,
+    /// Grid id (as [`Bin::id`]) of the bin `starts` counts in.
+    starts_id: u64,
+    /// Connections started in bin `starts_id`.
+    starts: u32,
+    /// Connections started in the bin before it.
+    starts_before: u32,
 }
 
 /// An estimate and how it was reached.
@@ -325,8 +407,22 @@ pub(crate) struct Estimate {
     pub(crate) window: u32,
     /// The new flow's fair share, bytes per second (0 for `fixed`).
     pub(crate) share_bps: u64,
-    /// Bandwidth-delay product of the share, bytes (0 for `fixed`).
+    /// Bandwidth-delay product of the share after the loss reduction,
+    /// bytes (0 for `fixed`).
     pub(crate) bdp_bytes: u64,
+    /// The loss reduction applied, millionths (see [`loss_cut_ppm`]).
+    pub(crate) cut_ppm: u64,
+}
+
+/// The reduction of the estimate for a loss rate of `loss_ppm`
+/// millionths: ten times the loss, at most a half, in millionths.
+pub(crate) fn loss_cut_ppm(loss_ppm: u64) -> u64 {
+    loss_ppm.saturating_mul(10).min(500_000)
+}
+
+/// The grid id of the bin holding `now` (as [`Bin::id`]).
+fn bin_id(now_ns: i64) -> u64 {
+    (now_ns.max(0) / (i64::from(BIN_MS) * NS_PER_MS)) as u64 + 1
 }
 
 /// `1 - 2^(-dt/half_life)`, the weight of a new sample `dt` after the last.
@@ -366,7 +462,7 @@ impl Aggregate {
 
     /// Closes the open bin if `now` is past it; folds it when it saw data.
     fn roll(&mut self, now_ns: i64, s: &Settings) {
-        let id = (now_ns.max(0) / (i64::from(BIN_MS) * NS_PER_MS)) as u64 + 1;
+        let id = bin_id(now_ns);
         if self.bin.id == id {
             return;
         }
@@ -395,8 +491,8 @@ impl Aggregate {
         self.avg = Some(match self.avg {
             None => x,
             Some(a) => {
-                // Bias correction at the start: the n-th bin weighs at
-                // least 1/(n+1), so the first (often partial) bin does not
+                // Bias correction at the start: the n-th bin (n = bins + 1)
+                // weighs at least 1/n, so the first (often partial) bin does not
                 // linger for half-lives.
                 let w = weight(BIN_MS, s.half_life_ms).max(Sf::from_ratio(1, self.bins + 1));
                 Averages {
@@ -434,9 +530,33 @@ impl Aggregate {
         }
     }
 
-    /// A flow starts counting towards the prefix.
-    pub(crate) fn open_flow(&mut self) {
+    /// A flow starts counting towards the prefix at `now` (after its own
+    /// window was computed).
+    pub(crate) fn open_flow(&mut self, now_ns: i64) {
         self.open = self.open.saturating_add(1);
+        let id = bin_id(now_ns);
+        if id != self.starts_id {
+            self.starts_before = if id == self.starts_id + 1 {
+                self.starts
+            } else {
+                0
+            };
+            self.starts = 0;
+            self.starts_id = id;
+        }
+        self.starts = self.starts.saturating_add(1);
+    }
+
+    /// Connections started in the bin holding `now` or the one before.
+    pub(crate) fn recent_starts(&self, now_ns: i64) -> u32 {
+        let id = bin_id(now_ns);
+        if id == self.starts_id {
+            self.starts.saturating_add(self.starts_before)
+        } else if id == self.starts_id + 1 {
+            self.starts
+        } else {
+            0
+        }
     }
 
     /// A tracked flow ended.
@@ -462,18 +582,24 @@ impl Aggregate {
         }
         // 64-bit arithmetic (the kernel has no 128-bit division); it
         // saturates only beyond exabytes per second.
-        let share = a.rate_bps.saturating_mul(1000) / a.flows_milli.saturating_add(1000);
-        let cut = a.loss_ppm.saturating_mul(10).min(500_000);
+        let others = a
+            .flows_milli
+            .saturating_add(u64::from(self.recent_starts(now_ns)) * 1000);
+        let share = a.rate_bps.saturating_mul(1000) / others.saturating_add(1000);
+        let cut = loss_cut_ppm(a.loss_ppm);
         let bdp = share.saturating_mul(a.min_rtt_us) / 1_000_000;
         let bdp = bdp.saturating_mul(1_000_000 - cut) / 1_000_000;
         let pkts = bdp / u64::from(mss.max(1));
+        // The ceiling is the safety limit: it wins over a floor above it.
         let window = u32::try_from(pkts)
             .unwrap_or(u32::MAX)
-            .clamp(floor, ceiling.max(floor));
+            .max(floor)
+            .min(ceiling);
         Some(Estimate {
             window,
             share_bps: share,
             bdp_bytes: bdp,
+            cut_ppm: cut,
         })
     }
 
@@ -492,6 +618,7 @@ impl Aggregate {
                 window: n,
                 share_bps: 0,
                 bdp_bytes: 0,
+                cut_ppm: 0,
             }),
             Policy::Learned => {
                 let (lo, hi) = c.bounds(s);

@@ -91,10 +91,13 @@ pub(crate) enum Counter {
     AugNoData,
     /// Initial windows lowered by the receive window or the route's clamp.
     AugCapped,
+    /// Initial windows restored for the first flight after TCP's restart
+    /// after idle had cut them (the application waited over an RTO).
+    AugRestored,
 }
 
 /// Number of stored counters.
-pub(crate) const COUNTER_COUNT: usize = 39;
+pub(crate) const COUNTER_COUNT: usize = 40;
 
 /// Names as reported by the counters query, indexed by [`Counter`].
 pub(crate) const NAMES: [&str; COUNTER_COUNT] = [
@@ -137,6 +140,7 @@ pub(crate) const NAMES: [&str; COUNTER_COUNT] = [
     "augment_windows",
     "augment_no_data",
     "augment_capped",
+    "augment_restored",
 ];
 
 /// Name of the derived gauge of live connections.

@@ -544,6 +544,14 @@ impl<S: AsRef<[Option<Entry>]> + AsMut<[Option<Entry>]>> PathTable<S> {
             .find(|e| e.prefix == prefix)
     }
 
+    /// The entry of length `len` that contains destination `a`.
+    pub(crate) fn lookup_len(&mut self, a: &Addr, len: u8) -> Option<&mut Entry> {
+        self.slots_mut()
+            .iter_mut()
+            .flatten()
+            .find(|e| e.prefix.len == len && e.prefix.contains(a))
+    }
+
     /// Longest-prefix match for destination `a`.
     pub(crate) fn lookup(&mut self, a: &Addr) -> Option<&mut Entry> {
         self.slots_mut()

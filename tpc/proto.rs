@@ -375,6 +375,10 @@ pub(crate) const AUG_STATE_LEN: usize = 128;
 pub(crate) const AUG_DEFAULT_MSS: u32 = 1428;
 /// `tpc_augment_state.flags`: the averages are fresh.
 pub(crate) const AUG_F_FRESH: u8 = 1;
+/// `tpc_augment_state.flags`: the floor in force is above the ceiling (a
+/// floor sysctl raised after the prefix's ceiling was set); the ceiling
+/// wins.
+pub(crate) const AUG_F_CROSSED: u8 = 2;
 
 /// Scope of a [`FailoverReq`] meaning "all prefixes" (the sysctls).
 pub(crate) const SCOPE_GLOBAL: u8 = 0xff;
@@ -867,7 +871,7 @@ pub(crate) struct AugStateView {
     pub(crate) prefix: Prefix,
     /// `augment::POLICY_*`.
     pub(crate) policy: u8,
-    /// [`AUG_F_FRESH`].
+    /// [`AUG_F_FRESH`], [`AUG_F_CROSSED`].
     pub(crate) flags: u8,
     /// Window of the fixed policy.
     pub(crate) fixed: u32,
@@ -881,6 +885,9 @@ pub(crate) struct AugStateView {
     pub(crate) eff_ceiling: u32,
     /// Tracked connections open to the prefix.
     pub(crate) open: u32,
+    /// Connections started in the last one or two bins (counted in the
+    /// share besides the active flows).
+    pub(crate) starts: u32,
     /// MSS the windows are computed for.
     pub(crate) mss: u32,
     /// Window the policy gives a new connection before the per-connection
@@ -927,13 +934,15 @@ impl AugStateView {
         Self {
             prefix: e.prefix,
             policy: c.policy.kind(),
-            flags: if avg.is_some() { AUG_F_FRESH } else { 0 },
+            flags: if avg.is_some() { AUG_F_FRESH } else { 0 }
+                | if hi < lo { AUG_F_CROSSED } else { 0 },
             fixed,
             floor: c.floor,
             ceiling: c.ceiling,
             eff_floor: lo,
             eff_ceiling: hi,
             open: e.agg.open,
+            starts: e.agg.recent_starts(now_ns),
             mss,
             window,
             learned: learned.map_or(0, |l| l.window),
@@ -970,7 +979,7 @@ pub(crate) fn encode_aug_state(
             v.window,
             v.learned,
             v.half_life_ms,
-            0,
+            v.starts,
         ] {
             w.put_u32(x)?;
         }
@@ -992,7 +1001,7 @@ pub(crate) fn encode_aug_state(
 
 fn decode_aug_state(b: &[u8]) -> Result<AugStateView, ProtoError> {
     let bad = ProtoError::BadBody;
-    if b.len() != AUG_STATE_LEN || b[19] != 0 || get_u32(b, 60) != Some(0) {
+    if b.len() != AUG_STATE_LEN || b[19] != 0 {
         return Err(bad);
     }
     let u = |at| get_u32(b, at).ok_or(bad);
@@ -1014,6 +1023,7 @@ fn decode_aug_state(b: &[u8]) -> Result<AugStateView, ProtoError> {
         window: u(48)?,
         learned: u(52)?,
         half_life_ms: u(56)?,
+        starts: u(60)?,
         rate_bps: q(64)?,
         flows_milli: q(72)?,
         min_rtt_us: q(80)?,

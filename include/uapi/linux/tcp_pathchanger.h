@@ -328,7 +328,8 @@ struct tpc_exp3_update {
 #define TPC_AUG_LEARNED		2	/* from the prefix's live flows */
 #define TPC_AUG_MAX_WINDOW	65535	/* packets: fixed, floor, ceiling */
 #define TPC_AUG_DEFAULT_MSS	1428	/* tpc_augment_get.mss = 0 */
-#define TPC_AUG_F_FRESH		0x1	/* tpc_augment_state.flags */
+#define TPC_AUG_F_FRESH		0x1	/* tpc_augment_state.flags: averages valid */
+#define TPC_AUG_F_CROSSED	0x2	/* eff_floor > eff_ceiling: ceiling wins */
 
 /*
  * TPC_MSG_AUG_SET: set the Augmenter policy of a path table entry. fixed
@@ -364,7 +365,9 @@ struct tpc_augment_get {
  * gives a new connection now, before the per-connection caps (peer's
  * receive window, route cwnd clamp); 0: the kernel's window. learned is
  * the learned estimate whatever the policy (0: no fresh data). The
- * averages are valid with TPC_AUG_F_FRESH.
+ * averages are valid with TPC_AUG_F_FRESH. A new flow's share is
+ * rate_bps / (flows + starts + 1); bdp_bytes includes the loss reduction
+ * min(1/2, 10 x loss_ppm / 10^6).
  */
 struct tpc_augment_state {
 	__u8  addr[16];		/* @0 */
@@ -382,7 +385,7 @@ struct tpc_augment_state {
 	__u32 window;		/* @48: packets */
 	__u32 learned;		/* @52: packets */
 	__u32 half_life_ms;	/* @56 */
-	__u32 reserved2;	/* @60: 0 */
+	__u32 starts;		/* @60: connections started in the last 1-2 bins */
 	__u64 rate_bps;		/* @64: delivery rate, bytes per second */
 	__u64 flows_milli;	/* @72: active flows, thousandths */
 	__u64 min_rtt_us;	/* @80 */

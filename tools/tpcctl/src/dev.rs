@@ -483,7 +483,10 @@ impl Device {
                     libc::EINVAL,
                     "bad policy, window, or a ceiling below the floor (with the net.tpc.augment_* sysctls); see dmesg",
                 ),
-                (libc::ENOENT, "no paths for this prefix; add them first"),
+                (
+                    libc::ENOENT,
+                    "no path-table entry for exactly this prefix (add paths first, or give it as 'tpcctl path show' does)",
+                ),
             ],
             |b, s| proto::encode_aug_set(b, s, r),
         )
@@ -985,7 +988,12 @@ mod tests {
             dev.set_augment(&r, "augment set")
         };
         let e = set(&mut dev, "learned").unwrap_err();
-        assert!(e.msg.contains("no paths for this prefix"), "{}", e.msg);
+        assert!(
+            e.msg
+                .contains("no path-table entry for exactly this prefix"),
+            "{}",
+            e.msg
+        );
         assert!(dev
             .augment_state(&p, 0)
             .unwrap_err()
@@ -1017,6 +1025,14 @@ mod tests {
         let j = crate::output::augment_json(&v);
         assert_eq!(j["policy"], "learned");
         assert_eq!(j["learned"], serde_json::Value::Null);
+        assert_eq!(j["bounds_crossed"], false);
+        // 0 follows the sysctl again.
+        set(&mut dev, "learned floor 0 ceiling 0").unwrap();
+        let v = dev.augment_state(&p, 0).unwrap();
+        assert_eq!(
+            (v.floor, v.ceiling, v.eff_floor, v.eff_ceiling),
+            (0, 0, 10, 512)
+        );
     }
 
     fn toks(s: &str) -> Vec<String> {

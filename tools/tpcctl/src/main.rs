@@ -144,12 +144,15 @@ the prefix):
   off        the kernel's initial window (route initcwnd, else 10)
   fixed N    N packets
   learned    the fair share of the prefix's recent delivery rate times
-             its minimum RTT, clamped to [floor, ceiling]
-floor N and ceiling N override the net.tpc.augment_floor and
+             its minimum RTT, clamped to [floor, ceiling]; the share
+             also counts the connections started in the last 100-200 ms
+floor N and ceiling N (1..65535) override the net.tpc.augment_floor and
 augment_ceiling sysctls for this prefix (0 or absent: follow them); the
-ceiling may not be below the floor. Every window is further capped by the
-peer's receive window (never below the kernel's own initial window) and the
-route's cwnd clamp, and is applied only before the first data segment.
+ceiling may not be below the floor (should a floor sysctl raised later
+cross it, the ceiling wins). Every window is further capped by the peer's
+receive window (never below the kernel's own initial window) and the
+route's cwnd clamp and locked cwnd metric (ip route ... cwnd lock N), and
+is applied only before the first data segment.
 Examples:
   tpcctl augment set fd00:b::/64 learned
   tpcctl augment set fd00:b::/64 learned floor 10 ceiling 300
@@ -311,8 +314,8 @@ enum AugmentCmd {
     Show {
         /// The prefix (exactly as in the path table).
         prefix: String,
-        /// Compute windows for this MSS in bytes (default 1428: IPv6 over a
-        /// 1500-byte MTU with timestamps).
+        /// Compute windows for this MSS in bytes, 88..65535 (default 1428:
+        /// IPv6 over a 1500-byte MTU with timestamps).
         #[arg(long, value_name = "BYTES")]
         mss: Option<u32>,
     },
@@ -559,8 +562,8 @@ fn augment_cmd(cli: &Cli, cmd: &AugmentCmd) -> Result<(), Failure> {
         }
         AugmentCmd::Show { prefix, mss } => {
             let p = parse_prefix(prefix).map_err(|e| Failure::usage("augment show", e))?;
-            if *mss == Some(0) {
-                return Err(Failure::usage("augment show", "--mss must be at least 1"));
+            if mss.is_some_and(|m| !augment::QUERY_MSS.contains(&m)) {
+                return Err(Failure::usage("augment show", "--mss must be 88..65535"));
             }
             let v = Device::open(&cli.device)?.augment_state(&p, mss.unwrap_or(0))?;
             if cli.json {

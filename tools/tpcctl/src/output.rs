@@ -218,11 +218,16 @@ pub(crate) fn augment_text(v: &AugStateView) -> Vec<String> {
         }
     };
     let mut out = vec![format!(
-        "{} policy {}, floor {}, ceiling {}",
+        "{} policy {}, floor {}, ceiling {}{}",
         fmt_prefix(&v.prefix),
         policy_text(v),
         bound(v.floor, v.eff_floor),
         bound(v.ceiling, v.eff_ceiling),
+        if v.flags & proto::AUG_F_CROSSED != 0 {
+            " (below the floor: the ceiling wins)"
+        } else {
+            ""
+        },
     )];
     out.push(if v.window == 0 {
         format!("  new flow: kernel initial window (mss {})", v.mss)
@@ -235,11 +240,20 @@ pub(crate) fn augment_text(v: &AugStateView) -> Vec<String> {
     out.push(if v.learned == 0 {
         "  learned: no fresh data".into()
     } else {
+        let cut = augment::loss_cut_ppm(v.loss_ppm);
         format!(
-            "  learned: {} packets = share {} x min RTT {} ms = {} bytes",
+            "  learned: {} packets = share {} (rate / ({}.{:03} active + {} starting + 1)) x min RTT {} ms{} = {} bytes",
             v.learned,
             fmt_mbps(v.share_bps),
+            v.flows_milli / 1000,
+            v.flows_milli % 1000,
+            v.starts,
             fmt_us_as_ms(v.min_rtt_us),
+            if cut == 0 {
+                String::new()
+            } else {
+                format!(" x (1 - {}) for loss", fmt_pct(cut.min(u64::from(u32::MAX)) as u32))
+            },
             v.bdp_bytes
         )
     });
@@ -286,6 +300,9 @@ pub(crate) fn augment_json(v: &AugStateView) -> Value {
         "learned": opt(v.learned),
         "share_bps": v.share_bps,
         "bdp_bytes": v.bdp_bytes,
+        "loss_cut_ppm": augment::loss_cut_ppm(v.loss_ppm),
+        "starts": v.starts,
+        "bounds_crossed": v.flags & proto::AUG_F_CROSSED != 0,
         "fresh": v.flags & proto::AUG_F_FRESH != 0,
         "rate_bps": v.rate_bps,
         "flows": v.flows_milli as f64 / 1000.0,

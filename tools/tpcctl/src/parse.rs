@@ -759,7 +759,8 @@ pub(crate) fn parse_augment(prefix: Prefix, args: &[String]) -> Result<AugReq, S
         }
         seen.push(key);
         let v = it.next().ok_or_else(|| format!("'{key}' needs a value"))?;
-        let n = parse_window(key, v)?;
+        // 0: follow the sysctl (as the wire field).
+        let n = if v == "0" { 0 } else { parse_window(key, v)? };
         if key == "floor" {
             r.floor = n;
         } else {

@@ -15,7 +15,11 @@
 # data, and with policy off, a new flow starts at 10; with a long flow
 # saturating the link, a new flow starts well above 10 and near its fair
 # share (half the long flow's measured rate times the RTT), for both tpc
-# and ccp; fixed N gives N; the receive window caps the window.
+# and ccp; fixed N gives N; a prefix's ceiling holds, also when a floor
+# sysctl raised later crosses it; a locked route cwnd caps the window; the
+# first flight keeps the window when the application sends only after an
+# idle RTO (TCP's restart after idle would cut it); the receive window caps
+# the window.
 
 source "$(dirname "$(readlink -f "$0")")/tpc_lib.sh"
 tpc_require python3 tc ip
@@ -34,7 +38,7 @@ PORT_CCP=7312
 BIG_RMEM="4096 1048576 16777216"
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 11
 
 TPC_TMP=$(mktemp -d)
 tpc_save_knobs augment_floor augment_ceiling
@@ -61,13 +65,13 @@ more_iw_lines() {
 	[ "$(grep -c '^iw ' "$1")" -gt "$2" ]
 }
 
-# new_flow [PORT]: one 200 kB request; prints the initial window the server
-# read for it.
+# new_flow [PORT [IDLE_MS]]: one 200 kB request (IDLE_MS after connecting);
+# prints the initial window the server read for it.
 new_flow() {
 	local port=${1:-$PORT} log=$TPC_TMP/iw.log n
 	[ "$port" = "$PORT_CCP" ] && log=$TPC_TMP/iw-ccp.log
 	n=$(grep -c '^iw ' "$log")
-	ip netns exec "$B" "$HELPER" get "$SRV" "$port" 200000 >/dev/null || return 1
+	ip netns exec "$B" "$HELPER" get "$SRV" "$port" 200000 - ${2:-} >/dev/null || return 1
 	slowwait 5 more_iw_lines "$log" "$n" || return 1
 	grep '^iw ' "$log" | tail -1 | awk '{ print $3 }'
 }
@@ -91,20 +95,21 @@ refused() {
 }
 
 bad_input() {
-	refused "no paths for this prefix" "$TPCCTL" augment set fd00:77::/64 learned &&
+	refused "no path-table entry for exactly this prefix" "$TPCCTL" augment set fd00:77::/64 learned &&
 		refused "no path-table entry" "$TPCCTL" augment show fd00:77::/64 &&
 		refused "ceiling 10 is below floor 20" \
 			"$TPCCTL" augment set "$PFX" learned floor 20 ceiling 10 &&
 		refused "ceiling below the floor" "$TPCCTL" augment set "$PFX" learned ceiling 5 &&
 		refused "expected packets" "$TPCCTL" augment set "$PFX" fixed 0 &&
 		refused "unknown policy" "$TPCCTL" augment set "$PFX" bigger &&
+		refused "mss must be 88..65535" "$TPCCTL" augment show "$PFX" --mss 10 &&
 		refused "Invalid argument" sysctl -w net.tpc.augment_ceiling=5 &&
 		refused "Invalid argument" sysctl -w net.tpc.augment_floor=600 &&
 		[ "$(show policy)" = off ] &&
 		[ "$(cat /proc/sys/net/tpc/augment_ceiling)" = 512 ] &&
-		dmesg | tail -20 | grep -q "augment setting for .* refused: ceiling below floor"
+		dmesg | tail -20 | grep -q "augment setting for .* refused: ceiling below floor (floor 10, ceiling 5 in force)"
 }
-ktap_test_result "bad input: unknown prefix, ceiling below floor (controller, module, sysctl), bad windows" \
+ktap_test_result "bad input: unknown prefix, ceiling below floor (controller, module, sysctl), bad windows and MSS" \
 	bad_input
 
 no_data() {
@@ -178,6 +183,54 @@ ceiling() {
 	[ "$iw" = 15 ]
 }
 ktap_test_result "learned with a per-prefix ceiling of 15: a new flow starts at 15" ceiling
+
+# The prefix's ceiling (15) stays the limit when the floor sysctl is raised
+# above it afterwards.
+crossed() {
+	local iw rc=0
+	"$TPCCTL" augment set "$PFX" learned ceiling 15 >/dev/null || return 1
+	sysctl -qw net.tpc.augment_floor=20 || return 1
+	iw=$(new_flow) || rc=1
+	echo "# learned, ceiling 15, then augment_floor=20: initial window $iw, bounds_crossed $(show bounds_crossed)"
+	diag "$TPCCTL" augment show "$PFX"
+	[ "$(show bounds_crossed)" = True ] || rc=1
+	sysctl -qw net.tpc.augment_floor=10
+	[ $rc = 0 ] && [ "$iw" = 15 ] && [ "$(show bounds_crossed)" = False ]
+}
+ktap_test_result "a floor sysctl raised above a prefix's ceiling: the ceiling wins, show says so" crossed
+
+# ip route ... cwnd lock 14 on the server: the learned window stops at 14,
+# also on a connection without a tcp_metrics entry (the kernel applies the
+# lock only from there).
+route_lock() {
+	local iw before rc=0
+	"$TPCCTL" augment set "$PFX" learned >/dev/null || return 1
+	ip -n "$A" tcp_metrics flush all || return 1
+	ip -n "$A" -6 route replace fd00:9::2/128 dev veth-a cwnd lock 14 || return 1
+	before=$(tpc_counter augment_capped)
+	iw=$(new_flow) || rc=1
+	ip -n "$A" -6 route del fd00:9::2/128 dev veth-a
+	# The connection left a tcp_metrics entry with the lock, which the
+	# kernel would apply to the next connections.
+	ip -n "$A" tcp_metrics flush all || rc=1
+	echo "# learned $(show learned), route cwnd lock 14: initial window $iw"
+	[ $rc = 0 ] && [ "$iw" = 14 ] && [ "$(tpc_counter augment_capped)" -gt "$before" ]
+}
+ktap_test_result "a locked route cwnd (ip route ... cwnd lock 14) caps the learned window" route_lock
+
+# The client sends its request 1 s after connecting (over 4 RTOs of 40 ms
+# RTT): TCP restarts the window after idle when the response starts, and
+# Augmenter gives the first flight its window back.
+idle_first_flight() {
+	local iw flight before
+	before=$(tpc_counter augment_restored)
+	iw=$(new_flow "$PORT" 1000) || return 1
+	flight=$(grep '^flight ' "$TPC_TMP/iw.log" | tail -1 | awk '{ print $3 }')
+	echo "# learned, request after 1 s idle: initial window $iw, first flight's window ${flight:-none}, restored +$(( $(tpc_counter augment_restored) - before ))"
+	[ "$iw" -gt 20 ] && [ "$flight" = "$iw" ] && [ "$(tpc_counter augment_restored)" -gt "$before" ]
+}
+ktap_test_result "a request 1 s after the handshake: the first flight still has the learned window" \
+	idle_first_flight
 
 rwnd_cap() {
 	local iw before

@@ -40,10 +40,18 @@
  *                                       size (little-endian), gets that
  *                                       many bytes, then EOF; before
  *                                       sending, print "iw MS CWND mss MSS"
- *                                       (TCP_INFO: the initial window)
- *   tpc_helper get ADDR PORT BYTES [CC] ask serve-iw for BYTES, read them
+ *                                       (TCP_INFO: the initial window); if
+ *                                       the size has bit 63 set, also
+ *                                       "flight MS CWND" right after the
+ *                                       first write (the first flight's
+ *                                       window, before any ACK)
+ *   tpc_helper get ADDR PORT BYTES [CC [IDLE_MS]]
+ *                                       ask serve-iw for BYTES, read them
  *                                       to EOF; print "rx MS BYTES" every
- *                                       500 ms and "done MS BYTES FCT_US"
+ *                                       500 ms and "done MS BYTES FCT_US";
+ *                                       CC "-": the default; IDLE_MS: wait
+ *                                       that long after connecting, and
+ *                                       ask for the "flight" line
  *   tpc_helper fetch ADDR PORT COUNT BYTES
  *                                       COUNT connections one after the
  *                                       other, each reading BYTES to EOF
@@ -1271,7 +1279,9 @@ static int tcp_iw(int fd, unsigned int *cwnd, unsigned int *mss)
  * congestion control); a child process sends each one BYTES of zeros, then
  * closes it. With ask set (serve-iw, for the Augmenter tests and bench),
  * the child first prints the initial window (before the first byte is
- * sent) and reads the size from the client: 8 bytes, little-endian.
+ * sent) and reads the size from the client: 8 bytes, little-endian. Bit 63
+ * of the size asks for the window right after the first write too (with a
+ * send buffer large enough that the write does not wait for ACKs).
  */
 static int serve_children(const char *addr, const char *port, const char *cc,
 			  uint64_t bytes, int ask)
@@ -1290,6 +1300,7 @@ static int serve_children(const char *addr, const char *port, const char *cc,
 			unsigned int cwnd = 0, mss = 0;
 			unsigned char req[8];
 			uint64_t left = bytes;
+			int flight = 0, sndbuf = 1 << 20;
 			ssize_t n;
 			int i;
 
@@ -1301,12 +1312,20 @@ static int serve_children(const char *addr, const char *port, const char *cc,
 					_exit(1);
 				for (left = 0, i = 7; i >= 0; i--)
 					left = left << 8 | req[i];
+				flight = left >> 63;
+				left &= ~(1ULL << 63);
+				if (flight)
+					setsockopt(c, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+						   sizeof(sndbuf));
 			}
 			while (left) {
 				n = write(c, buf, left < sizeof(buf) ? left : sizeof(buf));
 				if (n <= 0)
 					_exit(1);
 				left -= n;
+				if (flight && tcp_iw(c, &cwnd, &mss) == 0)
+					printf("flight %lld %u\n", now_ms(), cwnd);
+				flight = 0;
 			}
 			close(c);
 			_exit(0);
@@ -1315,8 +1334,13 @@ static int serve_children(const char *addr, const char *port, const char *cc,
 	}
 }
 
-/* One request to serve-iw: progress lines, then the completion time. */
-static int get(const char *addr, const char *port, uint64_t bytes, const char *cc)
+/*
+ * One request to serve-iw: progress lines, then the completion time. With
+ * idle_ms >= 0, the request goes out idle_ms after the connection is up and
+ * asks for the first flight's window.
+ */
+static int get(const char *addr, const char *port, uint64_t bytes, const char *cc,
+	       int idle_ms)
 {
 	static char buf[65536];
 	unsigned char req[8];
@@ -1330,8 +1354,13 @@ static int get(const char *addr, const char *port, uint64_t bytes, const char *c
 	fd = connect_cc(addr, port, cc);
 	if (fd < 0)
 		return 1;
+	if (idle_ms >= 0) {
+		usleep(idle_ms * 1000);
+		bytes |= 1ULL << 63;
+	}
 	for (i = 0; i < 8; i++)
 		req[i] = bytes >> (8 * i);
+	bytes &= ~(1ULL << 63);
 	if (write(fd, req, sizeof(req)) != sizeof(req))
 		return 1;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
@@ -1555,8 +1584,10 @@ int main(int argc, char **argv)
 		return handshake(argv[2], argv[3], atoi(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "serve-iw"))
 		return serve_children(argv[2], argv[3], argv[4], 0, 1);
-	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "get"))
-		return get(argv[2], argv[3], strtoull(argv[4], NULL, 0), argc == 6 ? argv[5] : NULL);
+	if (argc >= 5 && argc <= 7 && !strcmp(argv[1], "get"))
+		return get(argv[2], argv[3], strtoull(argv[4], NULL, 0),
+			   argc >= 6 && strcmp(argv[5], "-") ? argv[5] : NULL,
+			   argc == 7 ? atoi(argv[6]) : -1);
 	if (argc == 6 && !strcmp(argv[1], "fetch"))
 		return fetch(argv[2], argv[3], atoi(argv[4]), strtoull(argv[5], NULL, 0));
 	fprintf(stderr, "usage: see the comment at the top of tpc_helper.c\n");

@@ -34,8 +34,8 @@ impl SimFlow {
             mss: 1428,
         };
         let mut t = FlowTrack::default();
-        t.start(&c, (now / MS) as u32);
-        agg.open_flow();
+        t.start(&c, (now / MS) as u32, 64);
+        agg.open_flow(now);
         Self { t, c }
     }
 
@@ -101,6 +101,131 @@ fn the_share_divides_by_active_flows_plus_one() {
     let e = agg.learned(now, 1000, 1, 10_000, &SETTINGS).unwrap();
     // 12 MB/s / 4 x 20 ms / 1000 B = 60 packets.
     assert!(near(f64::from(e.window), 60.0, 0.03), "{e:?}");
+}
+
+/// Connections opened together (a browser's six, a burst of arrivals)
+/// must not each get the whole share: each one counts the connections
+/// started in the current and the previous bin, which have not reached
+/// the averages yet.
+#[test]
+fn connections_started_together_split_the_share() {
+    let mut agg = Aggregate::default();
+    let t0 = 1_000 * MS;
+    let mut f = [SimFlow::new(&mut agg, t0, 40_000)];
+    let now = run(&mut agg, &mut f, t0, 5_000, 12_500_000);
+    let bdp = 12.5e6 * 0.040 / 1428.0;
+    let mut windows = Vec::new();
+    for _ in 0..4 {
+        windows.push(agg.learned(now, 1428, 1, 10_000, &SETTINGS).unwrap().window);
+        agg.open_flow(now);
+    }
+    for (k, w) in windows.iter().enumerate() {
+        // k connections started just before: share = rate / (1 + k + 1).
+        let want = bdp / (k as f64 + 2.0);
+        assert!(near(f64::from(*w), want, 0.03), "{k}: {windows:?}");
+    }
+    assert_eq!(agg.recent_starts(now), 4);
+    // Still counted in the next bin, forgotten after it.
+    let bin = i64::from(BIN_MS) * MS;
+    let next = (now / bin + 1) * bin + MS;
+    assert_eq!(agg.recent_starts(next), 4);
+    assert_eq!(agg.recent_starts(next + bin), 0);
+    // A start in the next bin: that bin's and the previous one's count.
+    agg.open_flow(next);
+    assert_eq!(agg.recent_starts(next), 5);
+    assert_eq!(agg.recent_starts(next + bin), 1);
+    assert_eq!(agg.recent_starts(next + 2 * bin), 0);
+    // Long after: back to the active flows alone (no one new reported).
+    let later = next + 3 * bin;
+    let e = agg.learned(later, 1428, 1, 10_000, &SETTINGS).unwrap();
+    assert!(near(f64::from(e.window), bdp / 2.0, 0.03), "{e:?}");
+    assert_eq!(agg.open, 6);
+}
+
+/// The ceiling is the limit: when a floor above it is in force (a floor
+/// sysctl raised after a prefix's own ceiling was set), the window is the
+/// ceiling, and the state says so.
+#[test]
+fn the_ceiling_wins_over_a_crossed_floor() {
+    let mut agg = Aggregate::default();
+    let mut f = [SimFlow::new(&mut agg, 0, 40_000)];
+    let now = run(&mut agg, &mut f, 0, 3_000, 12_500_000);
+    // About 175 packets.
+    let e = |agg: &mut Aggregate, lo, hi| agg.learned(now, 1428, lo, hi, &SETTINGS).unwrap().window;
+    assert_eq!(e(&mut agg, 10, 100), 100);
+    assert_eq!(e(&mut agg, 300, 400), 300);
+    assert_eq!(e(&mut agg, 300, 150), 150, "crossed: the ceiling");
+    assert_eq!(e(&mut agg, 20, 15), 15, "crossed: the ceiling");
+    let own = Config::from_wire(POLICY_LEARNED, 0, 0, 15, &SETTINGS).unwrap();
+    let raised = Settings {
+        floor: 20,
+        ..SETTINGS
+    };
+    assert_eq!(own.bounds(&raised), (20, 15));
+    assert_eq!(
+        agg.window(&own, now, 1428, &raised).unwrap().window,
+        15,
+        "the prefix's ceiling holds after the floor sysctl went above it"
+    );
+}
+
+/// Pacing turned on for the first flight ends once that flight is
+/// acknowledged or as soon as loss recovery starts; a flow that was not
+/// paced never asks to stop. The window to restore after an idle restart
+/// is handed out once, at the first data segment.
+#[test]
+fn first_flight_pacing_and_restore() {
+    let mut t = FlowTrack::default();
+    t.start(&FlowCounters::default(), 0, 64);
+    assert!(t.tracked());
+    assert!(!t.pacing_over(1_000_000, 1000, true), "not paced");
+    assert_eq!(t.first_segment(), None, "no window set");
+    let mut t = FlowTrack::default();
+    t.start(&FlowCounters::default(), 0, 64);
+    t.set_initial(40, true);
+    assert!(t.paced() && t.iw == 40);
+    assert!(!t.pacing_over(1, 1000, false));
+    assert!(!t.pacing_over(39_999, 1000, false));
+    assert!(t.pacing_over(39_999, 1000, true), "recovery ends it");
+    assert!(t.pacing_over(40_000, 1000, false));
+    assert_eq!(t.first_segment(), Some(40));
+    assert_eq!(t.first_segment(), None, "only the first segment");
+    assert!(t.end_pacing() && !t.paced() && !t.end_pacing());
+    assert!(!t.pacing_over(1 << 40, 1000, true));
+    assert!(t.tracked());
+    t.untrack();
+    assert!(!t.tracked() && !t.due(0));
+    // The window field saturates; unpaced stays unpaced.
+    t.set_initial(70_000, false);
+    assert_eq!(t.iw, u16::MAX);
+    assert!(!t.paced());
+    assert_eq!(core::mem::size_of::<FlowTrack>(), 16);
+}
+
+/// Lost packets are counted modulo 2^16 between reports.
+#[test]
+fn lost_counts_wrap() {
+    let mut t = FlowTrack::default();
+    let c = |bytes_acked, lost| FlowCounters {
+        bytes_acked,
+        lost,
+        min_rtt_us: 1000,
+        mss: 1000,
+    };
+    t.start(&c(0, 65_530), 0, 64);
+    let r = t.take(&c(10_000, 65_545), 0).unwrap();
+    assert_eq!((r.bytes, r.lost), (10_000, 15));
+    let r = t.take(&c(20_000, 70_000), REPORT_MS).unwrap();
+    assert_eq!(r.lost, 70_000 - 65_545);
+}
+
+#[test]
+fn the_loss_cut_is_ten_times_the_loss_at_most_a_half() {
+    assert_eq!(loss_cut_ppm(0), 0);
+    assert_eq!(loss_cut_ppm(1_000), 10_000);
+    assert_eq!(loss_cut_ppm(49_999), 499_990);
+    assert_eq!(loss_cut_ppm(50_000), 500_000);
+    assert_eq!(loss_cut_ppm(u64::MAX), 500_000);
 }
 
 #[test]
@@ -291,7 +416,7 @@ fn flow_reports() {
         min_rtt_us: u32::MAX,
         mss: 10,
     };
-    t.start(&c0, u32::MAX - 5);
+    t.start(&c0, u32::MAX - 5, 64);
     assert!(t.due(u32::MAX - 5));
     assert_eq!(t.take(&c0, u32::MAX - 5), None, "nothing new");
     assert!(!t.due(u32::MAX));
@@ -309,7 +434,7 @@ fn flow_reports() {
     // A flow counts once per bin however often it reports.
     let mut agg = Aggregate::default();
     let mut t = FlowTrack::default();
-    t.start(&FlowCounters::default(), 0);
+    t.start(&FlowCounters::default(), 0, 64);
     let r = Report {
         bytes: 1000,
         delivered: 1,
@@ -437,6 +562,7 @@ fn set_and_get_messages_round_trip() {
         eff_floor: 10,
         eff_ceiling: 300,
         open: 3,
+        starts: 2,
         mss: 1428,
         window: 40,
         learned: 171,

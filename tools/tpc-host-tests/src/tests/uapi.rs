@@ -95,7 +95,7 @@ int main(void) {
     P((struct tpc_exp3_sample){ .reward_ppm = -1 }.reward_ppm);
     P(TPC_MSG_AUG_SET); P(TPC_MSG_AUG_GET); P(TPC_MSG_AUG_STATE);
     P(TPC_AUG_OFF); P(TPC_AUG_FIXED); P(TPC_AUG_LEARNED); P(TPC_AUG_MAX_WINDOW);
-    P(TPC_AUG_DEFAULT_MSS); P(TPC_AUG_F_FRESH);
+    P(TPC_AUG_DEFAULT_MSS); P(TPC_AUG_F_FRESH); P(TPC_AUG_F_CROSSED);
     P(sizeof(struct tpc_augment_set)); P(sizeof(struct tpc_augment_get));
     P(sizeof(struct tpc_augment_state));
     P(offsetof(struct tpc_augment_set, policy)); P(offsetof(struct tpc_augment_set, fixed));
@@ -103,7 +103,7 @@ int main(void) {
     P(offsetof(struct tpc_augment_get, mss));
     P(offsetof(struct tpc_augment_state, flags)); P(offsetof(struct tpc_augment_state, window));
     P(offsetof(struct tpc_augment_state, learned)); P(offsetof(struct tpc_augment_state, rate_bps));
-    P(offsetof(struct tpc_augment_state, age_ms)); P(offsetof(struct tpc_augment_state, bdp_bytes));
+    P(offsetof(struct tpc_augment_state, starts)); P(offsetof(struct tpc_augment_state, age_ms)); P(offsetof(struct tpc_augment_state, bdp_bytes));
     return 0;
 }
 "#;
@@ -340,6 +340,7 @@ fn c_header_matches_rust() {
         ("TPC_AUG_MAX_WINDOW", crate::augment::MAX_WINDOW as i64),
         ("TPC_AUG_DEFAULT_MSS", AUG_DEFAULT_MSS as i64),
         ("TPC_AUG_F_FRESH", AUG_F_FRESH as i64),
+        ("TPC_AUG_F_CROSSED", AUG_F_CROSSED as i64),
         ("sizeof(struct tpc_augment_set)", AUG_SET_BODY_LEN as i64),
         ("sizeof(struct tpc_augment_get)", AUG_GET_BODY_LEN as i64),
         ("sizeof(struct tpc_augment_state)", AUG_STATE_LEN as i64),
@@ -354,6 +355,7 @@ fn c_header_matches_rust() {
         ("offsetof(struct tpc_augment_state, flags)", 18),
         ("offsetof(struct tpc_augment_state, window)", 48),
         ("offsetof(struct tpc_augment_state, learned)", 52),
+        ("offsetof(struct tpc_augment_state, starts)", 60),
         ("offsetof(struct tpc_augment_state, rate_bps)", 64),
         ("offsetof(struct tpc_augment_state, age_ms)", 96),
         ("offsetof(struct tpc_augment_state, bdp_bytes)", 120),
