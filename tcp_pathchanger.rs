@@ -759,7 +759,7 @@ where
     t.start(&c, ms32(now), plen);
     if let Some(est) = est {
         let rwnd = s.snd_wnd / s.mss.max(1);
-        let clamp = s.snd_cwnd_clamp.min(s.route_cwnd);
+        let clamp = s.snd_cwnd_clamp.min(sk.route_cwnd_lock());
         let w = augment::conn_window(est.window, s.snd_cwnd, rwnd, clamp);
         if w < est.window {
             COUNTERS.inc(Counter::AugCapped);
@@ -796,9 +796,10 @@ where
         return;
     };
     if t.paced() {
-        let recovering = sk.ca_state() != CaState::Open as u8;
+        let recovering = CaState::try_from(sk.ca_state()).is_ok_and(reduces);
         let s = sk.aug_sample();
-        if last || t.pacing_over(s.bytes_acked, s.mss, recovering) {
+        let drained = s.data_segs_out > 0 && s.packets_out == 0;
+        if last || t.pacing_over(s.bytes_acked, s.mss, drained, recovering) {
             augment_pacing_end(sk);
             t.end_pacing();
         }
@@ -835,6 +836,12 @@ where
     }
 }
 
+/// Whether `state` is a window reduction (CWR, fast recovery, RTO
+/// recovery), which runs without Augmenter's pacing.
+fn reduces(state: CaState) -> bool {
+    matches!(state, CaState::Cwr | CaState::Recovery | CaState::Loss)
+}
+
 /// Ends the pacing Augmenter turned on for the connection's first flight.
 fn augment_pacing_end<T: cong::Algorithm>(sk: &mut Sock<'_, T>)
 where
@@ -849,9 +856,11 @@ where
 /// When the connection's first data segment is being sent
 /// (`CA_EVENT_TX_START`): if the application waited longer than an RTO
 /// after the handshake, TCP's restart after idle has just cut the
-/// Augmenter window back towards the kernel's; the first flight gets the
-/// window set at `init` after all (the rest of the flight is sent under
-/// it). Later idle restarts are the kernel's business.
+/// Augmenter window back towards the kernel's. The first flight gets the
+/// policy's window as of now (the aggregate may have moved, gone stale or
+/// the policy changed meanwhile), at most the one set at `init` (which had
+/// the receive-window and route caps applied); the rest of the flight is
+/// sent under it. Later idle restarts are the kernel's business.
 pub(crate) fn augment_tx_start<T: cong::Algorithm>(sk: &mut Sock<'_, T>)
 where
     T::Data: Tracked,
@@ -861,8 +870,19 @@ where
         return;
     };
     let s = sk.aug_sample();
-    if s.data_segs_out == 0 && s.snd_cwnd < iw {
-        sk.set_cwnd(iw);
+    if s.data_segs_out != 0 || s.snd_cwnd >= iw {
+        return;
+    }
+    let Some(a) = sk.addrs() else { return };
+    let now = now_ns();
+    let est = PATHS
+        .lock()
+        .lookup(&a.daddr)
+        .and_then(|e| e.agg.window(&e.augment, now, s.mss, &aug_settings()));
+    let Some(est) = est else { return };
+    let w = est.window.min(iw);
+    if w > s.snd_cwnd {
+        sk.set_cwnd(w);
         COUNTERS.inc(Counter::AugRestored);
     }
 }
@@ -943,7 +963,7 @@ impl cong::Algorithm for Tpc {
     }
 
     fn set_state(sk: &mut Sock<'_, Self>, state: CaState) {
-        if state != CaState::Open {
+        if reduces(state) {
             // Loss recovery runs as without Augmenter.
             augment_pacing_end(sk);
         }
@@ -1458,20 +1478,28 @@ fn answer(file: &CtlFile, req: Request<'_>, seq: u32, out: &mut [u8]) -> Result<
         Request::AugSet(r) => {
             let c = set_augment(&r).map_err(|(e, why)| {
                 COUNTERS.inc(Counter::DevMsgsRejected);
-                // The bounds as they would be in force (0: the sysctl).
-                let (lo, hi) = augment::Config {
-                    floor: r.floor,
-                    ceiling: r.ceiling,
-                    ..Default::default()
+                if why == augment::ConfigError::CeilingBelowFloor.as_str() {
+                    // The bounds as they would be in force (0: the sysctl).
+                    let (lo, hi) = augment::Config {
+                        floor: r.floor,
+                        ceiling: r.ceiling,
+                        ..Default::default()
+                    }
+                    .bounds(&aug_settings());
+                    warn_rl!(
+                        "/dev/tpc: augment setting for {} refused: {} (floor {}, ceiling {} in force)\n",
+                        r.prefix,
+                        why,
+                        lo,
+                        hi
+                    );
+                } else {
+                    warn_rl!(
+                        "/dev/tpc: augment setting for {} refused: {}\n",
+                        r.prefix,
+                        why
+                    );
                 }
-                .bounds(&aug_settings());
-                warn_rl!(
-                    "/dev/tpc: augment setting for {} refused: {} (floor {}, ceiling {} in force)\n",
-                    r.prefix,
-                    why,
-                    lo,
-                    hi
-                );
                 e
             })?;
             pr_info!("augment policy of {}: {}\n", r.prefix, c.policy.name());

@@ -211,10 +211,10 @@ pub(crate) trait Algorithm: Sized + 'static {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// A congestion-control event (`cwnd_event`): `TxStart` runs while
-    /// the first segment after an idle period (or the connection's first
-    /// data segment) is being transmitted, so a window set then already
-    /// governs the rest of that flight.
+    /// A congestion-control event (`cwnd_event`): `TxStart` runs while a
+    /// data segment is transmitted with nothing in flight (the
+    /// connection's first, and the first of every later flight), so a
+    /// window set then already governs the rest of that flight.
     fn cwnd_event(_sk: &mut Sock<'_, Self>, _ev: CaEvent) {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
@@ -489,8 +489,17 @@ impl<'a, T: Algorithm> Sock<'a, T> {
         unsafe { ffi::tpc_shim_pacing_init(self.sk.as_ptr()) }
     }
 
+    /// The locked cwnd metric of the socket's route (`ip route ... cwnd
+    /// lock N`; `u32::MAX`: none). Routes the socket first if a routing
+    /// header change left it without a route.
+    pub(crate) fn route_cwnd_lock(&mut self) -> u32 {
+        // SAFETY: As in `set_cwnd`.
+        unsafe { ffi::tpc_shim_route_cwnd_lock(self.sk.as_ptr()) }
+    }
+
     /// Turns TCP's internal pacing off again (after [`Sock::pacing_init`]
-    /// returned `true`; nothing if `fq` paces the socket).
+    /// returned `true`; nothing if `fq` paces the socket or the
+    /// application capped the rate with `SO_MAX_PACING_RATE`).
     pub(crate) fn pacing_stop(&mut self) {
         // SAFETY: As in `set_cwnd`.
         unsafe { ffi::tpc_shim_pacing_stop(self.sk.as_ptr()) }

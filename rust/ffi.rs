@@ -165,8 +165,8 @@ pub(crate) struct AugSample {
     pub(crate) data_segs_out: u32,
     /// `total_retrans`.
     pub(crate) total_retrans: u32,
-    /// The route's locked `RTAX_CWND` (`!0`: none).
-    pub(crate) route_cwnd: u32,
+    /// `packets_out`.
+    pub(crate) packets_out: u32,
     /// Padding (0).
     pub(crate) reserved: u32,
 }
@@ -253,6 +253,7 @@ extern "C" {
     pub(crate) fn tpc_shim_set_pacing_rate(sk: *mut sock, rate: u64);
     pub(crate) fn tpc_shim_pacing_init(sk: *mut sock) -> bool;
     pub(crate) fn tpc_shim_pacing_stop(sk: *mut sock);
+    pub(crate) fn tpc_shim_route_cwnd_lock(sk: *mut sock) -> u32;
     pub(crate) fn tpc_shim_sk_raw_tuple(
         sk: *const sock,
         saddr: *mut u32,

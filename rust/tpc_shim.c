@@ -132,7 +132,6 @@ void tpc_shim_ccp_sample(const struct sock *sk, const void *rsv,
 void tpc_shim_aug_sample(const struct sock *sk, struct tpc_aug_sample *out)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
-	const struct dst_entry *dst;
 
 	out->bytes_acked = tp->bytes_acked;
 	out->delivered = tp->delivered;
@@ -145,16 +144,26 @@ void tpc_shim_aug_sample(const struct sock *sk, struct tpc_aug_sample *out)
 	out->snd_wnd = tp->snd_wnd;
 	out->data_segs_out = tp->data_segs_out;
 	out->total_retrans = tp->total_retrans;
+	out->packets_out = tp->packets_out;
+	out->reserved = 0;
+}
+
+u32 tpc_shim_route_cwnd_lock(struct sock *sk)
+{
+	const struct dst_entry *dst = __sk_dst_get(sk);
+
 	/*
 	 * tcp_init_metrics() copies a locked cwnd metric into snd_cwnd_clamp
 	 * only from a tcp_metrics entry, which the first connection to a host
 	 * (or any, with tcp_no_metrics_save) lacks: read the route itself.
 	 */
-	dst = __sk_dst_get(sk);
-	out->route_cwnd = dst && dst_metric_locked(dst, RTAX_CWND) &&
-			  dst_metric(dst, RTAX_CWND) ?
-			  dst_metric(dst, RTAX_CWND) : ~0U;
-	out->reserved = 0;
+	if (!dst) {
+		inet_csk(sk)->icsk_af_ops->rebuild_header(sk);
+		dst = __sk_dst_get(sk);
+	}
+	if (dst && dst_metric_locked(dst, RTAX_CWND) && dst_metric(dst, RTAX_CWND))
+		return dst_metric(dst, RTAX_CWND);
+	return ~0U;
 }
 
 bool tpc_shim_tcp_is_cwnd_limited(const struct sock *sk)
@@ -224,7 +233,8 @@ bool tpc_shim_pacing_init(struct sock *sk)
 
 void tpc_shim_pacing_stop(struct sock *sk)
 {
-	cmpxchg(&sk->sk_pacing_status, SK_PACING_NEEDED, SK_PACING_NONE);
+	if (READ_ONCE(sk->sk_max_pacing_rate) == ~0UL)
+		cmpxchg(&sk->sk_pacing_status, SK_PACING_NEEDED, SK_PACING_NONE);
 }
 
 void tpc_shim_sk_raw_tuple(const struct sock *sk, u32 *saddr, u32 *sport,

@@ -99,11 +99,18 @@ struct tpc_aug_sample {
 	u32 snd_wnd;		/* bytes */
 	u32 data_segs_out;
 	u32 total_retrans;
-	u32 route_cwnd;		/* locked RTAX_CWND of the route; ~0: none */
+	u32 packets_out;
 	u32 reserved;
 };
 /* Fills *out from sk (socket lock held). */
 void tpc_shim_aug_sample(const struct sock *sk, struct tpc_aug_sample *out);
+/*
+ * The locked RTAX_CWND metric of the socket's route (ip route ... cwnd lock
+ * N), ~0 if none. Routes the socket first if it has no route (a routing
+ * header just set resets it), as tcp_init_transfer() does. Socket lock
+ * held.
+ */
+u32 tpc_shim_route_cwnd_lock(struct sock *sk);
 /* tcp_is_cwnd_limited(). */
 bool tpc_shim_tcp_is_cwnd_limited(const struct sock *sk);
 /* tcp_slow_start(): grows snd_cwnd up to ssthresh; returns the rest of acked. */
@@ -127,7 +134,10 @@ void tpc_shim_set_pacing_rate(struct sock *sk, u64 rate);
  * this call made the change.
  */
 bool tpc_shim_pacing_init(struct sock *sk);
-/* sk_pacing_status NEEDED -> NONE (undoes tpc_shim_pacing_init()). */
+/*
+ * sk_pacing_status NEEDED -> NONE (undoes tpc_shim_pacing_init()), unless
+ * the application set SO_MAX_PACING_RATE (internal pacing enforces it).
+ */
 void tpc_shim_pacing_stop(struct sock *sk);
 /*
  * The raw 4-tuple for CCP's CREATE: IPv4 addresses, or the last 4 bytes

@@ -307,11 +307,19 @@ impl FlowTrack {
 
     /// Whether that pacing should end: the first flight is acknowledged
     /// (`bytes_acked`, which starts at most 1 for a connection that sent
-    /// nothing before, reached the initial window of `mss` bytes) or loss
-    /// recovery started (`recovering`), which must run as without
-    /// Augmenter.
-    pub(crate) fn pacing_over(&self, bytes_acked: u64, mss: u32, recovering: bool) -> bool {
-        self.paced() && (recovering || bytes_acked >= u64::from(self.iw) * u64::from(mss))
+    /// nothing before, reached the initial window of `mss` bytes, or
+    /// `drained`: data was sent and all of it is acknowledged, for a first
+    /// flight smaller than the window) or loss recovery started
+    /// (`recovering`), which must run as without Augmenter.
+    pub(crate) fn pacing_over(
+        &self,
+        bytes_acked: u64,
+        mss: u32,
+        drained: bool,
+        recovering: bool,
+    ) -> bool {
+        self.paced()
+            && (recovering || drained || bytes_acked >= u64::from(self.iw) * u64::from(mss))
     }
 
     /// Clears the pacing mark; `true` if it was set.
@@ -462,7 +470,9 @@ impl Aggregate {
 
     /// Closes the open bin if `now` is past it; folds it when it saw data.
     fn roll(&mut self, now_ns: i64, s: &Settings) {
-        let id = bin_id(now_ns);
+        // A time read on another CPU before it got the lock may lag the
+        // open bin: it belongs to that bin.
+        let id = bin_id(now_ns).max(self.bin.id);
         if self.bin.id == id {
             return;
         }
@@ -534,7 +544,7 @@ impl Aggregate {
     /// window was computed).
     pub(crate) fn open_flow(&mut self, now_ns: i64) {
         self.open = self.open.saturating_add(1);
-        let id = bin_id(now_ns);
+        let id = bin_id(now_ns).max(self.starts_id);
         if id != self.starts_id {
             self.starts_before = if id == self.starts_id + 1 {
                 self.starts
@@ -547,16 +557,19 @@ impl Aggregate {
         self.starts = self.starts.saturating_add(1);
     }
 
-    /// Connections started in the bin holding `now` or the one before.
+    /// Connections started in the bin holding `now` or the one before,
+    /// at most the number still open (short connections that already
+    /// ended compete no more).
     pub(crate) fn recent_starts(&self, now_ns: i64) -> u32 {
-        let id = bin_id(now_ns);
-        if id == self.starts_id {
+        let id = bin_id(now_ns).max(self.starts_id);
+        let n = if id == self.starts_id {
             self.starts.saturating_add(self.starts_before)
         } else if id == self.starts_id + 1 {
             self.starts
         } else {
             0
-        }
+        };
+        n.min(self.open)
     }
 
     /// A tracked flow ended.

@@ -140,6 +140,21 @@ fn connections_started_together_split_the_share() {
     let e = agg.learned(later, 1428, 1, 10_000, &SETTINGS).unwrap();
     assert!(near(f64::from(e.window), bdp / 2.0, 0.03), "{e:?}");
     assert_eq!(agg.open, 6);
+    // A time read before the lock may lag a bin another CPU opened: it
+    // counts in that bin, it does not reset the count.
+    let t2 = later + 10 * bin;
+    agg.open_flow(t2);
+    agg.open_flow(t2 - bin);
+    assert_eq!(agg.recent_starts(t2), 2);
+    assert_eq!(agg.recent_starts(t2 - bin), 2);
+    // Connections that started and already ended compete no more: the
+    // count is at most the open connections.
+    for _ in 0..agg.open {
+        agg.close_flow();
+    }
+    assert_eq!(agg.recent_starts(t2), 0);
+    agg.open_flow(t2);
+    assert_eq!(agg.recent_starts(t2), 1);
 }
 
 /// The ceiling is the limit: when a floor above it is in force (a floor
@@ -178,20 +193,24 @@ fn first_flight_pacing_and_restore() {
     let mut t = FlowTrack::default();
     t.start(&FlowCounters::default(), 0, 64);
     assert!(t.tracked());
-    assert!(!t.pacing_over(1_000_000, 1000, true), "not paced");
+    assert!(!t.pacing_over(1_000_000, 1000, true, true), "not paced");
     assert_eq!(t.first_segment(), None, "no window set");
     let mut t = FlowTrack::default();
     t.start(&FlowCounters::default(), 0, 64);
     t.set_initial(40, true);
     assert!(t.paced() && t.iw == 40);
-    assert!(!t.pacing_over(1, 1000, false));
-    assert!(!t.pacing_over(39_999, 1000, false));
-    assert!(t.pacing_over(39_999, 1000, true), "recovery ends it");
-    assert!(t.pacing_over(40_000, 1000, false));
+    assert!(!t.pacing_over(1, 1000, false, false));
+    assert!(!t.pacing_over(39_999, 1000, false, false));
+    assert!(t.pacing_over(39_999, 1000, false, true), "recovery ends it");
+    assert!(
+        t.pacing_over(5_000, 1000, true, false),
+        "a smaller first flight, all acked"
+    );
+    assert!(t.pacing_over(40_000, 1000, false, false));
     assert_eq!(t.first_segment(), Some(40));
     assert_eq!(t.first_segment(), None, "only the first segment");
     assert!(t.end_pacing() && !t.paced() && !t.end_pacing());
-    assert!(!t.pacing_over(1 << 40, 1000, true));
+    assert!(!t.pacing_over(1 << 40, 1000, true, true));
     assert!(t.tracked());
     t.untrack();
     assert!(!t.tracked() && !t.due(0));
