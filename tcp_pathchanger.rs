@@ -795,9 +795,11 @@ where
     let Some(mut t) = sk.data().map(|d| *d.track()) else {
         return;
     };
+    // Read only when needed (per ACK while the first flight is paced).
+    let mut sample = None;
     if t.paced() {
         let recovering = CaState::try_from(sk.ca_state()).is_ok_and(reduces);
-        let s = sk.aug_sample();
+        let s = sample.insert(sk.aug_sample());
         let drained = s.data_segs_out > 0 && s.packets_out == 0;
         if last || t.pacing_over(s.bytes_acked, s.mss, drained, recovering) {
             augment_pacing_end(sk);
@@ -807,7 +809,7 @@ where
     if !t.tracked() || !(last || t.due(now_ms)) {
         return;
     }
-    let c = aug_counters(&sk.aug_sample());
+    let c = aug_counters(&sample.unwrap_or_else(|| sk.aug_sample()));
     let Some(a) = sk.addrs() else { return };
     let report = t.take(&c, now_ms);
     if last {

@@ -139,7 +139,7 @@ pub(crate) struct CcpSample {
 
 const _: () = assert!(core::mem::size_of::<CcpSample>() == 96);
 
-/// `struct tpc_aug_sample` (size pinned to 48 bytes in the shim).
+/// `struct tpc_aug_sample` (size pinned to 56 bytes in the shim).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct AugSample {

@@ -415,11 +415,9 @@ pub(crate) struct Estimate {
     pub(crate) window: u32,
     /// The new flow's fair share, bytes per second (0 for `fixed`).
     pub(crate) share_bps: u64,
-    /// Bandwidth-delay product of the share after the loss reduction,
-    /// bytes (0 for `fixed`).
+    /// Bandwidth-delay product of the share after the loss reduction
+    /// ([`loss_cut_ppm`]), bytes (0 for `fixed`).
     pub(crate) bdp_bytes: u64,
-    /// The loss reduction applied, millionths (see [`loss_cut_ppm`]).
-    pub(crate) cut_ppm: u64,
 }
 
 /// The reduction of the estimate for a loss rate of `loss_ppm`
@@ -545,31 +543,29 @@ impl Aggregate {
     pub(crate) fn open_flow(&mut self, now_ns: i64) {
         self.open = self.open.saturating_add(1);
         let id = bin_id(now_ns).max(self.starts_id);
-        if id != self.starts_id {
-            self.starts_before = if id == self.starts_id + 1 {
-                self.starts
-            } else {
-                0
-            };
-            self.starts = 0;
-            self.starts_id = id;
-        }
+        (self.starts, self.starts_before) = self.starts_in(id);
+        self.starts_id = id;
         self.starts = self.starts.saturating_add(1);
+    }
+
+    /// The start counts (that bin's, the one before's) as they are in bin
+    /// `id`, which is not before `starts_id`.
+    fn starts_in(&self, id: u64) -> (u32, u32) {
+        if id == self.starts_id {
+            (self.starts, self.starts_before)
+        } else if id == self.starts_id + 1 {
+            (0, self.starts)
+        } else {
+            (0, 0)
+        }
     }
 
     /// Connections started in the bin holding `now` or the one before,
     /// at most the number still open (short connections that already
     /// ended compete no more).
     pub(crate) fn recent_starts(&self, now_ns: i64) -> u32 {
-        let id = bin_id(now_ns).max(self.starts_id);
-        let n = if id == self.starts_id {
-            self.starts.saturating_add(self.starts_before)
-        } else if id == self.starts_id + 1 {
-            self.starts
-        } else {
-            0
-        };
-        n.min(self.open)
+        let (now, before) = self.starts_in(bin_id(now_ns).max(self.starts_id));
+        now.saturating_add(before).min(self.open)
     }
 
     /// A tracked flow ended.
@@ -612,7 +608,6 @@ impl Aggregate {
             window,
             share_bps: share,
             bdp_bytes: bdp,
-            cut_ppm: cut,
         })
     }
 
@@ -631,7 +626,6 @@ impl Aggregate {
                 window: n,
                 share_bps: 0,
                 bdp_bytes: 0,
-                cut_ppm: 0,
             }),
             Policy::Learned => {
                 let (lo, hi) = c.bounds(s);
