@@ -219,15 +219,18 @@ route_lock() {
 ktap_test_result "a locked route cwnd (ip route ... cwnd lock 14) caps the learned window" route_lock
 
 # The client sends its request 1 s after connecting (over 4 RTOs of 40 ms
-# RTT): TCP restarts the window after idle when the response starts, and
-# Augmenter gives the first flight its window back.
+# RTT): TCP restarts the window after idle when the response starts (to 10
+# here), and Augmenter gives the first flight its window back: the policy's
+# window as of then, at most the one set at init. With the long flow steady
+# the estimate moves by a packet or two in that second, hence the 90 %.
 idle_first_flight() {
 	local iw flight before
 	before=$(tpc_counter augment_restored)
 	iw=$(new_flow "$PORT" 1000) || return 1
 	flight=$(grep '^flight ' "$TPC_TMP/iw.log" | tail -1 | awk '{ print $3 }')
 	echo "# learned, request after 1 s idle: initial window $iw, first flight's window ${flight:-none}, restored +$(( $(tpc_counter augment_restored) - before ))"
-	[ "$iw" -gt 20 ] && [ "$flight" = "$iw" ] && [ "$(tpc_counter augment_restored)" -gt "$before" ]
+	[ "$iw" -gt 20 ] && [ -n "$flight" ] && [ "$flight" -le "$iw" ] &&
+		[ "$flight" -ge $(( iw * 9 / 10 )) ] && [ "$(tpc_counter augment_restored)" -gt "$before" ]
 }
 ktap_test_result "a request 1 s after the handshake: the first flight still has the learned window" \
 	idle_first_flight
